@@ -1,0 +1,75 @@
+// Command hiremebahamas runs the HireMeBahamas API.
+//
+//	hiremebahamas serve    serve gRPC and REST on $PORT
+//	hiremebahamas migrate  apply pending database migrations and exit
+//
+// Settings come from the environment; each has a flag that overrides it
+// (hiremebahamas serve -h lists them).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/server"
+)
+
+const usage = `usage: hiremebahamas <command> [flags]
+
+commands:
+  serve    serve gRPC and REST on $PORT until SIGTERM
+  migrate  apply pending database migrations and exit
+
+Run "hiremebahamas <command> -h" for the settings a command reads.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once
+	}()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate") {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	command := args[0]
+	cfg, err := config.Load(command, args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "hiremebahamas %s: invalid configuration:\n%v\n", command, err)
+		return 2
+	}
+	log := server.NewLogger(cfg, stderr)
+	switch command {
+	case "serve":
+		app, err := server.New(ctx, cfg, log)
+		if err != nil {
+			log.Error("cannot start", "error", err)
+			return 1
+		}
+		defer app.Close()
+		if err := app.Run(ctx); err != nil {
+			return 1
+		}
+	case "migrate":
+		if err := migrate(ctx, cfg, log); err != nil {
+			log.Error("migration failed", "error", err)
+			return 1
+		}
+	}
+	return 0
+}

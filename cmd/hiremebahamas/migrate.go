@@ -1,0 +1,31 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/store"
+)
+
+func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	s, err := store.Open(store.Options{
+		DatabaseURL:    cfg.DatabaseURL,
+		MinConns:       0,
+		MaxConns:       2,
+		ConnectTimeout: cfg.DBConnectTimeout,
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	v, err := s.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("schema is current", "version", v)
+	return nil
+}

@@ -1,0 +1,268 @@
+// Package config reads the service's settings from the environment, with a
+// command-line flag mirroring each variable, and checks them before anything
+// starts.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting the binary reads. Zero values are never used: Load
+// fills in the defaults.
+type Config struct {
+	Env      string // "development" or "production"
+	LogLevel slog.Level
+
+	Host     string // interface to listen on; empty means all
+	Port     int    // REST and gRPC share this port
+	GRPCPort int    // optional extra listener for gRPC only; 0 means none
+
+	DatabaseURL      string
+	DBMinConns       int
+	DBMaxConns       int
+	DBConnectTimeout time.Duration
+	DBCheckTimeout   time.Duration
+	MigrateOnStart   bool
+
+	JWTSecretKey string
+	FrontendURL  string
+
+	RequestTimeout    time.Duration
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	DrainDelay        time.Duration
+	ShutdownTimeout   time.Duration
+	MaxBodyBytes      int
+	GRPCMaxMsgBytes   int
+}
+
+// Production reports whether the service runs with production safeguards.
+func (c Config) Production() bool { return c.Env == "production" }
+
+// MinSecretBytes is the shortest JWT_SECRET_KEY accepted in production: the
+// size of an HS256 key.
+const MinSecretBytes = 32
+
+// Load reads the environment through getenv, then flags from args, which
+// override it. Command "migrate" needs only the database settings; "serve"
+// needs the rest too and, in production, strong secrets.
+func Load(command string, args []string, getenv func(string) string) (Config, error) {
+	c := Config{
+		Env:               "development",
+		LogLevel:          slog.LevelInfo,
+		Port:              8080,
+		DBMinConns:        5,
+		DBMaxConns:        15,
+		DBConnectTimeout:  5 * time.Second,
+		DBCheckTimeout:    2 * time.Second,
+		RequestTimeout:    120 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       5 * time.Second,
+		DrainDelay:        5 * time.Second,
+		ShutdownTimeout:   30 * time.Second,
+		MaxBodyBytes:      1 << 20,
+		GRPCMaxMsgBytes:   4 << 20,
+	}
+	fs := flag.NewFlagSet(command, flag.ContinueOnError)
+	r := reader{fs: fs, getenv: getenv}
+
+	r.str(&c.Env, "env", "ENV", "development or production")
+	r.level(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
+	r.secret(&c.DatabaseURL, "database-url", "DATABASE_URL", "PostgreSQL connection URL")
+	r.integer(&c.DBMinConns, "db-min-conns", "DB_MIN_CONNS", "connections the pool keeps open")
+	r.integer(&c.DBMaxConns, "db-max-conns", "DB_MAX_CONNS", "most connections the pool opens")
+	r.duration(&c.DBConnectTimeout, "db-connect-timeout", "DB_CONNECT_TIMEOUT", "time allowed to open one connection")
+	if command == "serve" {
+		r.str(&c.Host, "host", "HOST", "interface to listen on (empty: all)")
+		r.integer(&c.Port, "port", "PORT", "port for REST and gRPC")
+		r.integer(&c.GRPCPort, "grpc-port", "GRPC_PORT", "optional extra port for gRPC only (0: none)")
+		r.duration(&c.DBCheckTimeout, "db-check-timeout", "DB_CHECK_TIMEOUT", "time allowed for the database readiness check")
+		r.boolean(&c.MigrateOnStart, "migrate", "MIGRATE_ON_START", "apply pending migrations before serving data")
+		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
+		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
+		r.duration(&c.RequestTimeout, "request-timeout", "REQUEST_TIMEOUT", "longest time one request may take")
+		r.duration(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to send request headers")
+		r.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "how long an idle keep-alive connection stays open")
+		r.duration(&c.DrainDelay, "drain-delay", "DRAIN_DELAY", "time between reporting NOT_SERVING and closing listeners")
+		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
+		r.integer(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", "largest REST request body")
+		r.integer(&c.GRPCMaxMsgBytes, "grpc-max-msg-bytes", "GRPC_MAX_MSG_BYTES", "largest gRPC request message")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
+	}
+	r.errs = append(r.errs, c.validate(command)...)
+	if err := errors.Join(r.errs...); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// weakSecrets are values that appear in tutorials and .env examples.
+var weakSecrets = []string{"secret", "changeme", "change-me", "your-secret-key", "jwt-secret", "password", "development"}
+
+func (c *Config) validate(command string) []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+
+	if c.Env != "development" && c.Env != "production" {
+		bad("ENV: %q is neither development nor production", c.Env)
+	}
+	if c.DatabaseURL == "" {
+		bad("DATABASE_URL: required")
+	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// The URL is never echoed: it usually carries a password.
+		bad("DATABASE_URL: not a postgres:// or postgresql:// URL")
+	}
+	if c.DBMinConns < 0 || c.DBMaxConns < 1 || c.DBMinConns > c.DBMaxConns {
+		bad("DB_MIN_CONNS, DB_MAX_CONNS: want 0 <= min <= max and max >= 1, got %d and %d", c.DBMinConns, c.DBMaxConns)
+	}
+	positive(&errs, "DB_CONNECT_TIMEOUT", c.DBConnectTimeout)
+	if command != "serve" {
+		return errs
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		bad("PORT: %d is not a port number", c.Port)
+	}
+	if c.GRPCPort < 0 || c.GRPCPort > 65535 || (c.GRPCPort != 0 && c.GRPCPort == c.Port) {
+		bad("GRPC_PORT: %d is not a port number other than PORT", c.GRPCPort)
+	}
+	positive(&errs, "DB_CHECK_TIMEOUT", c.DBCheckTimeout)
+	positive(&errs, "REQUEST_TIMEOUT", c.RequestTimeout)
+	positive(&errs, "READ_HEADER_TIMEOUT", c.ReadHeaderTimeout)
+	positive(&errs, "IDLE_TIMEOUT", c.IdleTimeout)
+	positive(&errs, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
+	if c.DrainDelay < 0 || c.DrainDelay >= c.ShutdownTimeout {
+		bad("DRAIN_DELAY: %s must be at least 0 and shorter than SHUTDOWN_TIMEOUT", c.DrainDelay)
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("MAX_BODY_BYTES: %d is below 1024", c.MaxBodyBytes)
+	}
+	if c.GRPCMaxMsgBytes < 1024 {
+		bad("GRPC_MAX_MSG_BYTES: %d is below 1024", c.GRPCMaxMsgBytes)
+	}
+	if c.FrontendURL != "" {
+		if u, err := url.Parse(c.FrontendURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("FRONTEND_URL: %q is not an http(s) origin", c.FrontendURL)
+		}
+	}
+	if c.Production() {
+		switch {
+		case c.JWTSecretKey == "":
+			bad("JWT_SECRET_KEY: required in production")
+		case len(c.JWTSecretKey) < MinSecretBytes:
+			bad("JWT_SECRET_KEY: shorter than %d bytes", MinSecretBytes)
+		case isWeak(c.JWTSecretKey):
+			bad("JWT_SECRET_KEY: a well-known placeholder, not a secret")
+		}
+		if c.FrontendURL == "" {
+			bad("FRONTEND_URL: required in production")
+		} else if !strings.HasPrefix(c.FrontendURL, "https://") {
+			bad("FRONTEND_URL: must be https:// in production")
+		}
+	}
+	return errs
+}
+
+func positive(errs *[]error, name string, d time.Duration) {
+	if d <= 0 {
+		*errs = append(*errs, fmt.Errorf("%s: %s is not a positive duration", name, d))
+	}
+}
+
+// isWeak reports whether the secret is a placeholder or one byte repeated.
+func isWeak(s string) bool {
+	lower := strings.ToLower(s)
+	for _, w := range weakSecrets {
+		if strings.Contains(lower, w) && len(lower) < len(w)+MinSecretBytes {
+			return true
+		}
+	}
+	return strings.Count(s, s[:1]) == len(s)
+}
+
+// reader registers each setting as a flag whose default comes from the
+// environment, collecting malformed environment values as errors.
+type reader struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (r *reader) env(name string) (string, bool) {
+	v := strings.TrimSpace(r.getenv(name))
+	return v, v != ""
+}
+
+func (r *reader) str(p *string, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		*p = v
+	}
+	r.fs.StringVar(p, flagName, *p, usage+" ($"+env+")")
+}
+
+// secret is str for values that must not appear in -h output.
+func (r *reader) secret(p *string, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		*p = v
+	}
+	r.fs.Var((*secretValue)(p), flagName, usage+" ($"+env+")")
+}
+
+// secretValue is a string flag that prints as empty.
+type secretValue string
+
+func (s *secretValue) String() string     { return "" }
+func (s *secretValue) Set(v string) error { *s = secretValue(v); return nil }
+
+func (r *reader) integer(p *int, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not a whole number", env, v))
+		}
+		*p = n
+	}
+	r.fs.IntVar(p, flagName, *p, usage+" ($"+env+")")
+}
+
+func (r *reader) boolean(p *bool, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not true or false", env, v))
+		}
+		*p = b
+	}
+	r.fs.BoolVar(p, flagName, *p, usage+" ($"+env+")")
+}
+
+func (r *reader) duration(p *time.Duration, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not a duration such as 5s or 2m", env, v))
+		}
+		*p = d
+	}
+	r.fs.DurationVar(p, flagName, *p, usage+" ($"+env+")")
+}
+
+func (r *reader) level(p *slog.Level, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		if err := p.UnmarshalText([]byte(v)); err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not debug, info, warn or error", env, v))
+		}
+	}
+	r.fs.TextVar(p, flagName, *p, usage+" ($"+env+")")
+}

@@ -1,0 +1,224 @@
+// Package server wires the gRPC services, the REST gateway and their shared
+// interceptors onto listeners, and runs them until shutdown.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+	"google.golang.org/grpc/test/bufconn"
+
+	"github.com/hiremebahamas/api/config"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/store"
+)
+
+// loopbackNetwork is the network name of the in-process connection between
+// the REST gateway and the gRPC server.
+const loopbackNetwork = "bufconn"
+
+// App is the whole service: create it with New, serve with Run, and release
+// it with Close.
+type App struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store *store.Store
+	life  *lifecycle
+
+	grpc     *grpc.Server
+	http     *http.Server
+	split    *splitter
+	grpcLis  net.Listener // optional gRPC-only listener
+	loopback *bufconn.Listener
+	gwConn   *grpc.ClientConn
+}
+
+// New builds the service and opens its listeners, so that Addr is known
+// before Run. It does not wait for the database.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{cfg: cfg, log: log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	a.store, err = store.Open(store.Options{
+		DatabaseURL:    cfg.DatabaseURL,
+		MinConns:       cfg.DBMinConns,
+		MaxConns:       cfg.DBMaxConns,
+		ConnectTimeout: cfg.DBConnectTimeout,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	a.life = newLifecycle(hmbv1.HealthService_ServiceDesc.ServiceName)
+
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, a.life.streamsDone)
+	if err != nil {
+		return nil, err
+	}
+	a.grpc = grpc.NewServer(
+		grpc.ChainUnaryInterceptor(unary...),
+		grpc.ChainStreamInterceptor(stream...),
+		grpc.MaxRecvMsgSize(cfg.GRPCMaxMsgBytes),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
+	)
+	hmbv1.RegisterHealthServiceServer(a.grpc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log})
+	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
+	reflection.Register(a.grpc)
+
+	a.loopback = bufconn.Listen(1 << 20)
+	a.gwConn, err = grpc.NewClient("passthrough:///gateway",
+		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return a.loopback.DialContext(ctx) }),
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithUnaryInterceptor(markReached),
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
+	)
+	if err != nil {
+		return nil, err
+	}
+	gateway, err := newGateway(ctx, a.gwConn)
+	if err != nil {
+		return nil, err
+	}
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	protocols.SetUnencryptedHTTP2(true)
+	a.http = &http.Server{
+		Handler:           withMiddleware(gateway, httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
+		Protocols:         &protocols,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		IdleTimeout:       cfg.IdleTimeout,
+		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+
+	lis, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+	if err != nil {
+		return nil, fmt.Errorf("listen on PORT: %w", err)
+	}
+	a.split = newSplitter(lis, cfg.ReadHeaderTimeout, log)
+	if cfg.GRPCPort != 0 {
+		if a.grpcLis, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.GRPCPort))); err != nil {
+			return nil, fmt.Errorf("listen on GRPC_PORT: %w", err)
+		}
+	}
+	return a, nil
+}
+
+// Addr is the address serving REST and gRPC.
+func (a *App) Addr() net.Addr { return a.split.root.Addr() }
+
+// GRPCAddr is the gRPC-only address, or nil when GRPC_PORT is unset.
+func (a *App) GRPCAddr() net.Addr {
+	if a.grpcLis == nil {
+		return nil
+	}
+	return a.grpcLis.Addr()
+}
+
+// Run serves until ctx ends, then shuts down gracefully: health turns
+// NOT_SERVING, new traffic drains away for DrainDelay, requests in flight
+// finish within ShutdownTimeout, and whatever remains is cut off.
+func (a *App) Run(ctx context.Context) error {
+	errc := make(chan error, 5)
+	serve := func(name string, f func() error) {
+		go func() {
+			if err := f(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+				errc <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	serve("grpc", func() error { return a.grpc.Serve(a.split.grpc) })
+	serve("gateway loopback", func() error { return a.grpc.Serve(a.loopback) })
+	if a.grpcLis != nil {
+		serve("grpc-only listener", func() error { return a.grpc.Serve(a.grpcLis) })
+	}
+	serve("http", func() error { return a.http.Serve(a.split.http) })
+	serve("listener", a.split.serve)
+
+	dbCtx, stopDB := context.WithCancel(context.Background())
+	defer stopDB()
+	go a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
+
+	a.life.start()
+	attrs := []any{"addr", a.Addr().String(), "rest", "http://" + a.Addr().String(), "env", a.cfg.Env}
+	if a.grpcLis != nil {
+		attrs = append(attrs, "grpc_addr", a.GRPCAddr().String())
+	}
+	a.log.Info("HireMeBahamas API ready: serving gRPC and REST", attrs...)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		a.log.Error("server failed; shutting down", "error", runErr)
+	}
+	stopDB()
+	a.shutdown()
+	return runErr
+}
+
+func (a *App) shutdown() {
+	start := time.Now()
+	deadline, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+
+	a.life.drain()
+	a.log.Info("shutting down: health is NOT_SERVING; draining", "drain_delay", a.cfg.DrainDelay, "grace", a.cfg.ShutdownTimeout)
+	select {
+	case <-time.After(a.cfg.DrainDelay):
+	case <-deadline.Done():
+	}
+
+	a.life.endStreams()
+	_ = a.split.close()
+	if err := a.http.Shutdown(deadline); err != nil {
+		a.log.Warn("REST requests still running at the deadline were cut off", "error", err)
+		_ = a.http.Close()
+	}
+	// REST requests ride on the gRPC server, so it stops after them.
+	stopped := make(chan struct{})
+	go func() {
+		a.grpc.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-deadline.Done():
+		a.log.Warn("gRPC calls still running at the deadline were cut off")
+		a.grpc.Stop()
+		<-stopped
+	}
+	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+}
+
+// Close releases the database pool and the gateway's connection. Call it
+// after Run returns.
+func (a *App) Close() {
+	if a.gwConn != nil {
+		_ = a.gwConn.Close()
+	}
+	if a.split != nil {
+		_ = a.split.close()
+	}
+	if a.grpcLis != nil {
+		_ = a.grpcLis.Close()
+	}
+	if a.store != nil {
+		a.store.Close()
+	}
+}

@@ -1,0 +1,238 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/store"
+)
+
+func TestHealthEndpoints(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	client := hmbv1.NewHealthServiceClient(s.conn)
+	ctx := context.Background()
+
+	// gRPC
+	live, err := client.CheckLiveness(ctx, &hmbv1.CheckLivenessRequest{})
+	if err != nil {
+		t.Fatalf("CheckLiveness: %v", err)
+	}
+	if diff := cmp.Diff(&hmbv1.CheckLivenessResponse{Status: "alive"}, live, protocmp.Transform()); diff != "" {
+		t.Errorf("CheckLiveness (-want +got):\n%s", diff)
+	}
+	serving, err := client.CheckServing(ctx, &hmbv1.CheckServingRequest{})
+	if err != nil {
+		t.Fatalf("CheckServing: %v", err)
+	}
+	if diff := cmp.Diff(&hmbv1.CheckServingResponse{Status: "healthy"}, serving, protocmp.Transform()); diff != "" {
+		t.Errorf("CheckServing (-want +got):\n%s", diff)
+	}
+	var db *hmbv1.CheckDatabaseResponse
+	eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
+		db, err = client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
+		return err == nil
+	})
+	want := &hmbv1.CheckDatabaseResponse{Status: "ready", SchemaVersion: store.LatestSchemaVersion(), PoolMaxConns: 15}
+	if diff := cmp.Diff(want, db, protocmp.Transform(),
+		protocmp.IgnoreFields(&hmbv1.CheckDatabaseResponse{}, "latency_ms", "pool_total_conns", "pool_acquired_conns")); diff != "" {
+		t.Errorf("CheckDatabase (-want +got):\n%s", diff)
+	}
+	if db.LatencyMs <= 0 || db.PoolTotalConns < 1 {
+		t.Errorf("CheckDatabase latency %v ms, %d connections: want a measured latency and an open connection", db.LatencyMs, db.PoolTotalConns)
+	}
+
+	// REST, with GET and HEAD, and JSON in the protos' field names with zero
+	// values present.
+	for _, tc := range []struct {
+		path string
+		want map[string]any
+	}{
+		{"/live", map[string]any{"status": "alive"}},
+		{"/health", map[string]any{"status": "healthy"}},
+		{"/ready", map[string]any{"status": "healthy"}},
+		{"/ready/db", map[string]any{"status": "ready", "schema_version": "1", "pool_max_conns": 15.0,
+			"latency_ms": 0.0, "pool_total_conns": 0.0, "pool_acquired_conns": 0.0}},
+	} {
+		code, header, body := s.do(t, http.MethodGet, tc.path, nil)
+		if code != http.StatusOK {
+			t.Errorf("GET %s: status %d, body %s", tc.path, code, body)
+			continue
+		}
+		if ct := header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("GET %s: Content-Type %q", tc.path, ct)
+		}
+		got := decode(t, body)
+		// Measured values vary; their presence is what matters.
+		if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreMapEntries(func(k string, _ any) bool {
+			return k == "latency_ms" || k == "pool_total_conns" || k == "pool_acquired_conns"
+		})); diff != "" {
+			t.Errorf("GET %s (-want +got):\n%s", tc.path, diff)
+		}
+		for k := range tc.want {
+			if _, ok := got[k]; !ok {
+				t.Errorf("GET %s: field %q missing from %s", tc.path, k, body)
+			}
+		}
+
+		code, _, body = s.do(t, http.MethodHead, tc.path, nil)
+		if code != http.StatusOK || len(body) != 0 {
+			t.Errorf("HEAD %s: status %d, %d body bytes; want 200 and none", tc.path, code, len(body))
+		}
+	}
+}
+
+func TestGRPCHealthProtocol(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	client := grpc_health_v1.NewHealthClient(s.conn)
+	ctx := context.Background()
+
+	for _, service := range []string{"", "hiremebahamas.v1.HealthService"} {
+		resp, err := client.Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: service})
+		if err != nil || resp.Status != grpc_health_v1.HealthCheckResponse_SERVING {
+			t.Errorf("Check(%q) = %v, %v; want SERVING", service, resp, err)
+		}
+	}
+	if _, err := client.Check(ctx, &grpc_health_v1.HealthCheckRequest{Service: "no.such.Service"}); status.Code(err) != codes.NotFound {
+		t.Errorf("Check(unknown service) error %v; want NOT_FOUND", err)
+	}
+	watch, err := client.Watch(ctx, &grpc_health_v1.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := watch.Recv(); err != nil || resp.Status != grpc_health_v1.HealthCheckResponse_SERVING {
+		t.Errorf("Watch first message = %v, %v; want SERVING", resp, err)
+	}
+}
+
+// The database's state never affects liveness or serving health, and
+// readiness follows the database in both directions without a restart.
+func TestHealthWithDatabaseOutage(t *testing.T) {
+	t.Parallel()
+	cluster, err := pgtest.NewCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Remove)
+
+	// The service starts while the database is down.
+	cfg := testConfig(cluster.URL())
+	cfg.MigrateOnStart = true
+	cfg.DBConnectTimeout = time.Second
+	s := start(t, cfg)
+	health := grpc_health_v1.NewHealthClient(s.conn)
+	client := hmbv1.NewHealthServiceClient(s.conn)
+	ctx := context.Background()
+
+	assertAlive := func(phase string) {
+		t.Helper()
+		for _, path := range []string{"/health", "/live", "/ready"} {
+			if code, _, body := s.do(t, http.MethodGet, path, nil); code != http.StatusOK {
+				t.Errorf("%s: GET %s = %d %s; want 200", phase, path, code, body)
+			}
+		}
+		resp, err := health.Check(ctx, &grpc_health_v1.HealthCheckRequest{})
+		if err != nil || resp.Status != grpc_health_v1.HealthCheckResponse_SERVING {
+			t.Errorf("%s: gRPC health = %v, %v; want SERVING", phase, resp, err)
+		}
+	}
+	assertNotReady := func(phase string) {
+		t.Helper()
+		code, _, body := s.do(t, http.MethodGet, "/ready/db", nil)
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("%s: GET /ready/db = %d %s; want 503", phase, code, body)
+		}
+		e := decodeError(t, body)
+		if e.Error.Status != "UNAVAILABLE" || e.Error.Reason != "DATABASE_UNAVAILABLE" || e.Error.Message == "" {
+			t.Errorf("%s: /ready/db error = %+v; want UNAVAILABLE / DATABASE_UNAVAILABLE with a message", phase, e.Error)
+		}
+		_, err := client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
+		if status.Code(err) != codes.Unavailable || reason(err) != "DATABASE_UNAVAILABLE" {
+			t.Errorf("%s: CheckDatabase error %v (reason %q); want UNAVAILABLE, DATABASE_UNAVAILABLE", phase, err, reason(err))
+		}
+	}
+	ready := func() bool {
+		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
+		return code == http.StatusOK
+	}
+
+	assertAlive("database down at start")
+	assertNotReady("database down at start")
+
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	took := eventually(t, 10*time.Second, "/ready/db turns 200 once the database starts", ready)
+	t.Logf("ready %s after the database started", took)
+	assertAlive("database up")
+
+	if err := cluster.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	took = eventually(t, 5*time.Second, "/ready/db turns 503 once the database stops", func() bool { return !ready() })
+	t.Logf("not ready %s after the database stopped", took)
+	assertAlive("database stopped")
+	assertNotReady("database stopped")
+
+	if err := cluster.Start(); err != nil {
+		t.Fatal(err)
+	}
+	took = eventually(t, 10*time.Second, "/ready/db turns 200 once the database is back", ready)
+	t.Logf("ready %s after the database came back", took)
+}
+
+func TestReadinessWaitsForMigrations(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewEmptyDatabase(t)
+	s := start(t, testConfig(url))
+
+	code, _, body := s.do(t, http.MethodGet, "/ready/db", nil)
+	if code != http.StatusServiceUnavailable {
+		t.Fatalf("GET /ready/db on an unmigrated database = %d %s; want 503", code, body)
+	}
+	if e := decodeError(t, body); e.Error.Reason != "SCHEMA_OUTDATED" {
+		t.Errorf("reason %q; want SCHEMA_OUTDATED", e.Error.Reason)
+	}
+	eventually(t, 5*time.Second, "a log line says why the database is not ready", func() bool {
+		for _, rec := range s.logs.lines("database not ready; retrying in the background") {
+			if strings.Contains(rec["reason"].(string), "schema is at version 0") {
+				return true
+			}
+		}
+		return false
+	})
+
+	// Another instance migrates; this one notices without a restart.
+	cfg := testConfig(url)
+	cfg.MigrateOnStart = true
+	start(t, cfg)
+	eventually(t, 15*time.Second, "/ready/db turns 200 after migrating", func() bool {
+		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
+		return code == http.StatusOK
+	})
+}
+
+// reason returns the ErrorInfo reason of a gRPC error.
+func reason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.Reason
+		}
+	}
+	return ""
+}
+

@@ -1,0 +1,166 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+)
+
+// httpOptions are the limits the REST middleware enforces.
+type httpOptions struct {
+	requestTimeout time.Duration
+	maxBodyBytes   int
+}
+
+// withMiddleware wraps the gateway in the REST-only concerns, outermost
+// first: panic safety, request id, a log line for requests that never reach
+// the gRPC side, the request deadline, the body limit and HEAD.
+func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := sanitizeRequestID(r.Header.Get("X-Request-Id"))
+		if id == "" {
+			id = newRequestID()
+		}
+		r.Header.Set("X-Request-Id", id)
+		w.Header().Set("X-Request-Id", id)
+
+		rec := &statusRecorder{ResponseWriter: w}
+		reached := new(atomic.Bool)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), reachedKey{}, reached), opts.requestTimeout)
+		defer cancel()
+		r = r.WithContext(ctx)
+
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("panic", "request_id", id, "panic", p, "stack", string(debug.Stack()))
+				if !rec.wrote {
+					writeError(rec, r, http.StatusInternalServerError, codes.Internal, "INTERNAL", "internal error")
+				}
+			}
+			// Requests that reached the gRPC side were logged there.
+			if !reached.Load() {
+				log.LogAttrs(r.Context(), levelForStatus(rec.status), "request",
+					slog.String("transport", "rest"), slog.String("http_method", r.Method),
+					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
+					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+					slog.String("request_id", id))
+			}
+		}()
+
+		if !limitBody(rec, r, opts.maxBodyBytes) {
+			return
+		}
+		if r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			next.ServeHTTP(&headWriter{statusRecorder: rec}, r)
+			return
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+func levelForStatus(code int) slog.Level {
+	switch {
+	case code >= 500:
+		return slog.LevelWarn
+	default:
+		return slog.LevelInfo
+	}
+}
+
+// limitBody reads the whole body up to the limit, answering 413 beyond it.
+// The gateway reports any read error as a plain 400, so the limit is enforced
+// here, where it can still be told apart.
+func limitBody(w http.ResponseWriter, r *http.Request, limit int) bool {
+	if r.Body == nil || r.Body == http.NoBody {
+		return true
+	}
+	tooLarge := func() bool {
+		writeError(w, r, http.StatusRequestEntityTooLarge, codes.InvalidArgument, "BODY_TOO_LARGE",
+			"the request body exceeds "+byteSize(limit))
+		return false
+	}
+	if r.ContentLength > int64(limit) {
+		return tooLarge()
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, int64(limit)))
+	if err != nil {
+		var maxErr *http.MaxBytesError
+		if errors.As(err, &maxErr) {
+			return tooLarge()
+		}
+		writeError(w, r, http.StatusBadRequest, codes.InvalidArgument, "BODY_UNREADABLE", "the request body could not be read")
+		return false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return true
+}
+
+func byteSize(n int) string {
+	switch {
+	case n%(1<<20) == 0:
+		return strconv.Itoa(n>>20) + " MiB"
+	case n%(1<<10) == 0:
+		return strconv.Itoa(n>>10) + " KiB"
+	}
+	return strconv.Itoa(n) + " bytes"
+}
+
+// reachedKey marks, in a REST request's context, that the gateway called the
+// gRPC server, which then logs the request itself.
+type reachedKey struct{}
+
+// markReached is the loopback client's interceptor that sets the mark.
+func markReached(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	if reached, ok := ctx.Value(reachedKey{}).(*atomic.Bool); ok {
+		reached.Store(true)
+	}
+	return invoker(ctx, method, req, reply, cc, opts...)
+}
+
+// statusRecorder notes the status written.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	wrote  bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.status, s.wrote = code, true
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+// headWriter answers HEAD with GET's headers and no body.
+type headWriter struct{ *statusRecorder }
+
+func (h *headWriter) Write(b []byte) (int, error) {
+	if !h.wrote {
+		h.WriteHeader(http.StatusOK)
+	}
+	return len(b), nil
+}

@@ -1,0 +1,231 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/net/http2"
+	"golang.org/x/net/http2/hpack"
+)
+
+// One port serves gRPC and REST. Rather than run gRPC inside net/http (grpc-go's
+// ServeHTTP, a much slower transport), the splitter looks at the start of each
+// connection and hands it whole to grpc.Server or http.Server:
+//
+//   - anything that does not open with the HTTP/2 client preface is HTTP/1.x;
+//   - HTTP/2 with prior knowledge is gRPC if its first request's content-type
+//     is application/grpc, otherwise REST over cleartext HTTP/2.
+//
+// gRPC clients wait for the server's SETTINGS before sending a request, so the
+// splitter sends an empty SETTINGS frame first. grpc-go ignores the extra
+// acknowledgement that produces, but net/http's HTTP/2 server rejects an
+// acknowledgement it did not ask for, so on the REST path the client's ack of
+// the splitter's SETTINGS is removed from the bytes replayed to it.
+
+// maxSniffBytes bounds what the splitter buffers while deciding.
+const maxSniffBytes = 256 << 10
+
+// splitter accepts connections from root and queues each for gRPC or HTTP.
+type splitter struct {
+	root    net.Listener
+	grpc    *connQueue
+	http    *connQueue
+	timeout time.Duration
+	log     *slog.Logger
+}
+
+func newSplitter(root net.Listener, timeout time.Duration, log *slog.Logger) *splitter {
+	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout, log: log}
+}
+
+// serve accepts until root is closed.
+func (s *splitter) serve() error {
+	var delay time.Duration
+	for {
+		c, err := s.root.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return nil
+			}
+			// Out of file descriptors and the like: back off as net/http does.
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() || isTemporary(err) {
+				delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+				s.log.Warn("accept failed; retrying", "error", err, "delay", delay)
+				time.Sleep(delay)
+				continue
+			}
+			return err
+		}
+		delay = 0
+		go s.route(c)
+	}
+}
+
+func isTemporary(err error) bool {
+	t, ok := err.(interface{ Temporary() bool })
+	return ok && t.Temporary()
+}
+
+// close stops accepting and makes both queues report closed.
+func (s *splitter) close() error {
+	err := s.root.Close()
+	s.grpc.Close()
+	s.http.Close()
+	return err
+}
+
+func (s *splitter) route(c net.Conn) {
+	_ = c.SetDeadline(time.Now().Add(s.timeout))
+	isGRPC, replay, err := classify(c)
+	_ = c.SetDeadline(time.Time{})
+	if err != nil {
+		c.Close()
+		return
+	}
+	q := s.http
+	if isGRPC {
+		q = s.grpc
+	}
+	q.push(&replayConn{Conn: c, pending: replay})
+}
+
+// classify reads the start of a connection and returns whether it carries
+// gRPC, and the bytes read that must be replayed to the server that gets it.
+func classify(c net.Conn) (isGRPC bool, replay []byte, err error) {
+	preface := []byte(http2.ClientPreface)
+	buf := make([]byte, 0, 1024)
+	var chunk [len(http2.ClientPreface)]byte
+	for len(buf) < len(preface) {
+		n, err := c.Read(chunk[:len(preface)-len(buf)])
+		buf = append(buf, chunk[:n]...)
+		if !bytes.HasPrefix(preface, buf) {
+			return false, buf, nil
+		}
+		if err != nil {
+			return false, nil, err
+		}
+	}
+	if err := http2.NewFramer(c, nil).WriteSettings(); err != nil {
+		return false, nil, err
+	}
+
+	rec := &recorder{r: c, buf: buf}
+	fr := http2.NewFramer(io.Discard, rec)
+	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
+	decided, ackDropped := false, false
+	for {
+		if len(rec.buf) > maxSniffBytes {
+			return false, nil, errors.New("no request headers within the sniffing limit")
+		}
+		start := len(rec.buf)
+		f, err := fr.ReadFrame()
+		if err != nil {
+			return false, nil, err
+		}
+		switch f := f.(type) {
+		case *http2.SettingsFrame:
+			if f.IsAck() && !ackDropped {
+				rec.buf = rec.buf[:start]
+				ackDropped = true
+			}
+		case *http2.MetaHeadersFrame:
+			if !decided {
+				decided = true
+				if isGRPCContentType(headerValue(f, "content-type")) {
+					return true, rec.buf, nil
+				}
+			}
+		}
+		if decided && ackDropped {
+			return false, rec.buf, nil
+		}
+	}
+}
+
+func headerValue(f *http2.MetaHeadersFrame, name string) string {
+	for _, hf := range f.RegularFields() {
+		if hf.Name == name {
+			return hf.Value
+		}
+	}
+	return ""
+}
+
+func isGRPCContentType(ct string) bool {
+	if ct == "" {
+		return false
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/grpc" || strings.HasPrefix(mt, "application/grpc+"))
+}
+
+// recorder keeps every byte read through it.
+type recorder struct {
+	r   io.Reader
+	buf []byte
+}
+
+func (r *recorder) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.buf = append(r.buf, p[:n]...)
+	return n, err
+}
+
+// replayConn returns the bytes read while classifying before reading on.
+type replayConn struct {
+	net.Conn
+	pending []byte
+}
+
+func (c *replayConn) Read(p []byte) (int, error) {
+	if len(c.pending) > 0 {
+		n := copy(p, c.pending)
+		c.pending = c.pending[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
+}
+
+// connQueue is a net.Listener fed by the splitter.
+type connQueue struct {
+	addr   net.Addr
+	conns  chan net.Conn
+	closed chan struct{}
+	once   sync.Once
+}
+
+func newConnQueue(addr net.Addr) *connQueue {
+	return &connQueue{addr: addr, conns: make(chan net.Conn), closed: make(chan struct{})}
+}
+
+func (q *connQueue) push(c net.Conn) {
+	select {
+	case q.conns <- c:
+	case <-q.closed:
+		c.Close()
+	}
+}
+
+func (q *connQueue) Accept() (net.Conn, error) {
+	select {
+	case c := <-q.conns:
+		return c, nil
+	case <-q.closed:
+		return nil, net.ErrClosed
+	}
+}
+
+func (q *connQueue) Close() error {
+	q.once.Do(func() { close(q.closed) })
+	return nil
+}
+
+func (q *connQueue) Addr() net.Addr { return q.addr }

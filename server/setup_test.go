@@ -1,0 +1,174 @@
+package server_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/server"
+)
+
+// service is a running App and clients for both of its transports.
+type service struct {
+	app  *server.App
+	base string // REST base URL
+	conn *grpc.ClientConn
+	http *http.Client
+	logs *syncBuffer
+
+	stop func() // begins graceful shutdown
+	done chan error
+}
+
+// testConfig is the configuration tests start from: a free port and no
+// drain delay.
+func testConfig(databaseURL string) config.Config {
+	cfg, err := config.Load("serve", nil, func(name string) string {
+		return map[string]string{"DATABASE_URL": databaseURL, "PORT": "0", "DRAIN_DELAY": "0s", "LOG_LEVEL": "debug"}[name]
+	})
+	if err != nil {
+		panic(err)
+	}
+	cfg.Host = "127.0.0.1"
+	return cfg
+}
+
+// start runs the service with cfg until the test ends.
+func start(t *testing.T, cfg config.Config) *service {
+	t.Helper()
+	logs := &syncBuffer{}
+	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if err != nil {
+		t.Fatalf("server.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &service{app: app, base: "http://" + app.Addr().String(), logs: logs, stop: cancel, done: make(chan error, 1),
+		http: &http.Client{Timeout: 10 * time.Second}}
+	go func() { s.done <- app.Run(ctx) }()
+	s.conn, err = grpc.NewClient(app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case <-s.done:
+		case <-time.After(30 * time.Second):
+			t.Error("service did not stop within 30s")
+		}
+		s.conn.Close()
+		app.Close()
+		if t.Failed() {
+			t.Logf("service logs:\n%s", logs.String())
+		}
+	})
+	return s
+}
+
+// get sends a REST request and returns the status, headers and body.
+func (s *service) do(t *testing.T, method, path string, body io.Reader, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, s.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// decode parses a JSON body into a generic map.
+func decode(t *testing.T, b []byte) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("body is not JSON: %v: %q", err, b)
+	}
+	return m
+}
+
+// restError is the JSON error shape.
+type restError struct {
+	Error struct {
+		Code      int    `json:"code"`
+		Status    string `json:"status"`
+		Reason    string `json:"reason"`
+		Message   string `json:"message"`
+		RequestID string `json:"request_id"`
+	} `json:"error"`
+}
+
+func decodeError(t *testing.T, b []byte) restError {
+	t.Helper()
+	var e restError
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		t.Fatalf("error body does not have the error shape: %v: %q", err, b)
+	}
+	return e
+}
+
+// eventually polls cond until it holds or the timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !cond() {
+		if time.Since(start) > timeout {
+			t.Fatalf("%s: not within %s", what, timeout)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// lines returns the parsed log records whose msg is msg.
+func (b *syncBuffer) lines(msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(b.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == msg {
+			out = append(out, rec)
+		}
+	}
+	return out
+}
