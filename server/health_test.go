@@ -235,4 +235,3 @@ func reason(err error) string {
 	}
 	return ""
 }
-

@@ -116,20 +116,6 @@ func (s *Store) Check(ctx context.Context) (Health, error) {
 // build expects. Data RPCs are refused until it has.
 func (s *Store) SchemaCurrent() bool { return s.schemaVersion.Load() >= LatestSchemaVersion() }
 
-// InTx runs fn in a transaction, committing if it returns nil and rolling
-// back otherwise. Errors come back already interpreted.
-func (s *Store) InTx(ctx context.Context, fn func(q *db.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
-	if err != nil {
-		return interpretError(err)
-	}
-	defer tx.Rollback(ctx) //nolint:errcheck // a no-op after Commit
-	if err := fn(s.queries.WithTx(tx)); err != nil {
-		return interpretError(err)
-	}
-	return interpretError(tx.Commit(ctx))
-}
-
 // WaitReady pings the database with capped exponential backoff until it
 // answers and its schema is current, or ctx ends. It logs the first failure
 // and the recovery, not every attempt. If migrate is set, pending migrations

@@ -1,0 +1,103 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+const goodSecret = "k7Qp2vX9mR4tL8wZ1cF6hJ3nB5dG0sYe"
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 8080 || c.DBMinConns != 5 || c.DBMaxConns != 15 || c.RequestTimeout != 120*time.Second ||
+		c.IdleTimeout != 5*time.Second || c.ShutdownTimeout != 30*time.Second || c.DBCheckTimeout != 2*time.Second ||
+		c.Env != "development" || c.MigrateOnStart {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	c, err := Load("serve", []string{"--port", "9000", "--migrate"}, env(map[string]string{
+		"DATABASE_URL": "postgres://localhost/db", "PORT": "7000", "GRPC_PORT": "7001", "MIGRATE_ON_START": "false",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 9000 || c.GRPCPort != 7001 || !c.MigrateOnStart {
+		t.Errorf("port %d, grpc port %d, migrate %v; want 9000 (flag), 7001 (env), true (flag)", c.Port, c.GRPCPort, c.MigrateOnStart)
+	}
+}
+
+// Each bad setting is refused with an error naming its variable, and secrets
+// are never echoed.
+func TestLoadRefusesBadSettings(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://u:hunter2@localhost/db"}
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		wantName string
+	}{
+		{"no database", map[string]string{"DATABASE_URL": ""}, "DATABASE_URL"},
+		{"not a postgres URL", map[string]string{"DATABASE_URL": "mysql://u:hunter2@h/db"}, "DATABASE_URL"},
+		{"port not a number", map[string]string{"PORT": "eighty"}, "PORT"},
+		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
+		{"grpc port equals port", map[string]string{"PORT": "9000", "GRPC_PORT": "9000"}, "GRPC_PORT"},
+		{"bad duration", map[string]string{"REQUEST_TIMEOUT": "forever"}, "REQUEST_TIMEOUT"},
+		{"bad boolean", map[string]string{"MIGRATE_ON_START": "sometimes"}, "MIGRATE_ON_START"},
+		{"bad level", map[string]string{"LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+		{"unknown env", map[string]string{"ENV": "staging"}, "ENV"},
+		{"pool min above max", map[string]string{"DB_MIN_CONNS": "20"}, "DB_MIN_CONNS"},
+		{"drain longer than grace", map[string]string{"DRAIN_DELAY": "40s"}, "DRAIN_DELAY"},
+		{"production without secret", merge(prod, map[string]string{"JWT_SECRET_KEY": ""}), "JWT_SECRET_KEY"},
+		{"production short secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "hunter2hunter2"}), "JWT_SECRET_KEY"},
+		{"production placeholder secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "your-secret-key-change-me-in-production"}), "JWT_SECRET_KEY"},
+		{"production repeated secret", merge(prod, map[string]string{"JWT_SECRET_KEY": strings.Repeat("a", 40)}), "JWT_SECRET_KEY"},
+		{"production without frontend", merge(prod, map[string]string{"FRONTEND_URL": ""}), "FRONTEND_URL"},
+		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load("serve", nil, env(merge(base, tc.env)))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !strings.Contains(err.Error(), tc.wantName) {
+				t.Errorf("error %q does not name %s", err, tc.wantName)
+			}
+			for _, secret := range []string{"hunter2", goodSecret} {
+				if strings.Contains(err.Error(), secret) {
+					t.Errorf("error %q echoes a secret", err)
+				}
+			}
+		})
+	}
+	if _, err := Load("serve", nil, env(merge(base, prod))); err != nil {
+		t.Errorf("a sound production configuration was refused: %v", err)
+	}
+}
+
+// migrate needs only the database settings.
+func TestMigrateIgnoresServeSettings(t *testing.T) {
+	_, err := Load("migrate", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db", "ENV": "production", "PORT": "eighty"}))
+	if err != nil {
+		t.Errorf("migrate refused settings it does not use: %v", err)
+	}
+}
+
+func merge(maps ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/store"
+)
+
+func open(t *testing.T, url string) *store.Store {
+	t.Helper()
+	s, err := store.Open(store.Options{DatabaseURL: url, MinConns: 0, MaxConns: 4, ConnectTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+func TestMigrateFromEmpty(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := open(t, pgtest.NewEmptyDatabase(t))
+
+	if v, err := s.SchemaVersion(ctx); err != nil || v != 0 {
+		t.Fatalf("SchemaVersion of an empty database = %d, %v; want 0", v, err)
+	}
+	_, err := s.Check(ctx)
+	if !errors.Is(err, domain.ErrUnavailable) || reasonOf(err) != "SCHEMA_OUTDATED" {
+		t.Errorf("Check before migrating = %v; want UNAVAILABLE SCHEMA_OUTDATED", err)
+	}
+	if s.SchemaCurrent() {
+		t.Error("SchemaCurrent before migrating")
+	}
+
+	for range 2 { // the second run finds nothing to do
+		if err := s.Migrate(ctx); err != nil {
+			t.Fatalf("Migrate: %v", err)
+		}
+	}
+	if v, err := s.SchemaVersion(ctx); err != nil || v != store.LatestSchemaVersion() {
+		t.Errorf("SchemaVersion after migrating = %d, %v; want %d", v, err, store.LatestSchemaVersion())
+	}
+	h, err := s.Check(ctx)
+	if err != nil || h.SchemaVersion != store.LatestSchemaVersion() || h.Latency <= 0 {
+		t.Errorf("Check after migrating = %+v, %v", h, err)
+	}
+	if !s.SchemaCurrent() {
+		t.Error("not SchemaCurrent after migrating")
+	}
+}
+
+// Concurrent migrations, as from replicas started together, serialise on
+// an advisory lock and both succeed.
+func TestConcurrentMigrations(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewEmptyDatabase(t)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- open(t, url).Migrate(context.Background()) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("Migrate: %v", err)
+		}
+	}
+}
+
+func reasonOf(err error) string {
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return de.Reason
+	}
+	return ""
+}
