@@ -142,6 +142,7 @@ func (a *App) Run(ctx context.Context) error {
 			}
 		}()
 	}
+	a.life.start()
 	serve("grpc", func() error { return a.grpc.Serve(a.split.grpc) })
 	serve("gateway loopback", func() error { return a.grpc.Serve(a.loopback) })
 	if a.grpcLis != nil {
@@ -154,10 +155,9 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopDB()
 	go a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
 
-	a.life.start()
-	attrs := []any{"addr", a.Addr().String(), "rest", "http://" + a.Addr().String(), "env", a.cfg.Env}
+	attrs := []any{"rest", "http://" + a.Addr().String(), "grpc", a.Addr().String(), "env", a.cfg.Env}
 	if a.grpcLis != nil {
-		attrs = append(attrs, "grpc_addr", a.GRPCAddr().String())
+		attrs = append(attrs, "grpc_only", a.GRPCAddr().String())
 	}
 	a.log.Info("HireMeBahamas API ready: serving gRPC and REST", attrs...)
 

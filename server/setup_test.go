@@ -45,7 +45,7 @@ func testConfig(databaseURL string) config.Config {
 }
 
 // start runs the service with cfg until the test ends.
-func start(t *testing.T, cfg config.Config) *service {
+func start(t testing.TB, cfg config.Config) *service {
 	t.Helper()
 	logs := &syncBuffer{}
 	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))

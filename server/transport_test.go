@@ -12,10 +12,13 @@ import (
 
 	"golang.org/x/net/http2"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
@@ -145,4 +148,20 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// A gRPC request above GRPC_MAX_MSG_BYTES is refused before it is decoded.
+func TestGRPCMessageLimit(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.GRPCMaxMsgBytes = 64 << 10
+	s := start(t, cfg)
+	big := wrapperspb.Bytes(make([]byte, 100<<10))
+	err := s.conn.Invoke(context.Background(), hmbv1.HealthService_CheckLiveness_FullMethodName, big, &hmbv1.CheckLivenessResponse{})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("oversized message: %v; want RESOURCE_EXHAUSTED", err)
+	}
+	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}); err != nil {
+		t.Errorf("the connection is unusable after refusing a large message: %v", err)
+	}
 }

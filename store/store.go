@@ -133,9 +133,7 @@ func (s *Store) WaitReady(ctx context.Context, migrate bool) {
 			err = s.checkSchema(ctx)
 		}
 		if err == nil {
-			if lastReason != "" {
-				s.log.Info("database ready", "after", lastReason)
-			}
+			s.log.Info("database ready", "schema_version", s.schemaVersion.Load())
 			return
 		}
 		if ctx.Err() != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -77,4 +78,25 @@ func reasonOf(err error) string {
 		return de.Reason
 	}
 	return ""
+}
+
+// Parameters in DATABASE_URL reach the driver: the simple protocol that
+// PgBouncer in transaction mode needs works end to end.
+func TestURLParameters(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	s := open(t, url+sep+"default_query_exec_mode=simple_protocol&application_name=hmb-test")
+	if _, err := s.Check(context.Background()); err != nil {
+		t.Errorf("Check over the simple protocol: %v", err)
+	}
+
+	_, err := store.Open(store.Options{DatabaseURL: "postgres://u:hunter2@localhost:notaport/db", MaxConns: 1, ConnectTimeout: time.Second},
+		slog.New(slog.DiscardHandler))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Errorf("a malformed URL gave %v; want an error that does not echo the password", err)
+	}
 }

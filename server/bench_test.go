@@ -1,0 +1,105 @@
+package server_test
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"testing"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/health"
+	"google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+// BenchmarkGRPCHealth compares ways of serving gRPC: on the shared port
+// through the connection splitter (what the service does), natively on a
+// listener of its own, and inside net/http with grpc.Server.ServeHTTP (the
+// usual way to share a port). 16 concurrent calls on one connection.
+func BenchmarkGRPCHealth(b *testing.B) {
+	b.Run("splitter", func(b *testing.B) {
+		s := startBench(b)
+		benchHealth(b, s.app.Addr().String())
+	})
+	b.Run("native", func(b *testing.B) {
+		lis, srv := plainHealthServer(b)
+		go srv.Serve(lis)
+		defer srv.Stop()
+		benchHealth(b, lis.Addr().String())
+	})
+	b.Run("servehttp", func(b *testing.B) {
+		lis, srv := plainHealthServer(b)
+		var protocols http.Protocols
+		protocols.SetUnencryptedHTTP2(true)
+		hs := &http.Server{Handler: srv, Protocols: &protocols}
+		go hs.Serve(lis)
+		defer hs.Close()
+		benchHealth(b, lis.Addr().String())
+	})
+}
+
+// BenchmarkRESTHealth measures GET /health over HTTP/1.1 keep-alive: the
+// whole REST path, gateway and in-process gRPC call included.
+func BenchmarkRESTHealth(b *testing.B) {
+	s := startBench(b)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(s.base + "/health")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+func startBench(b *testing.B) *service {
+	cfg := testConfig(pgtest.NewDatabase(b))
+	cfg.LogLevel = 8 // quiet: logging is not what is measured
+	return start(b, cfg)
+}
+
+func plainHealthServer(b *testing.B) (net.Listener, *grpc.Server) {
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	grpc_health_v1.RegisterHealthServer(srv, health.NewServer())
+	return lis, srv
+}
+
+func benchHealth(b *testing.B, addr string) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer conn.Close()
+	client := grpc_health_v1.NewHealthClient(conn)
+	ctx := context.Background()
+	if _, err := client.Check(ctx, &grpc_health_v1.HealthCheckRequest{}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetParallelism(8) // 8 × GOMAXPROCS(2) = 16 concurrent calls
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := client.Check(ctx, &grpc_health_v1.HealthCheckRequest{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
