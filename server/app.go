@@ -62,7 +62,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
-	a.life = newLifecycle(hmbv1.HealthService_ServiceDesc.ServiceName)
+	a.life = newLifecycle()
 
 	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, a.life.streamsDone)
 	if err != nil {
@@ -78,6 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	hmbv1.RegisterHealthServiceServer(a.grpc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log})
 	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
 	reflection.Register(a.grpc)
+	a.life.track(a.grpc)
 
 	a.loopback = bufconn.Listen(1 << 20)
 	a.gwConn, err = grpc.NewClient("passthrough:///gateway",

@@ -54,7 +54,7 @@ func newGateway(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error
 		gwruntime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
-			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.Path)
+			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
 		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
 			writeStatus(w, r, err)

@@ -29,12 +29,17 @@ type lifecycle struct {
 	stopOnce    sync.Once
 }
 
-func newLifecycle(services ...string) *lifecycle {
-	l := &lifecycle{grpc: health.NewServer(), streamsDone: make(chan struct{})}
-	for _, s := range append([]string{""}, services...) {
-		l.grpc.SetServingStatus(s, grpc_health_v1.HealthCheckResponse_NOT_SERVING)
+func newLifecycle() *lifecycle {
+	return &lifecycle{grpc: health.NewServer(), streamsDone: make(chan struct{})}
+}
+
+// track makes the gRPC health service answer for each service registered
+// on srv, and for "", the whole process. All start NOT_SERVING.
+func (l *lifecycle) track(srv *grpc.Server) {
+	l.grpc.SetServingStatus("", grpc_health_v1.HealthCheckResponse_NOT_SERVING)
+	for name := range srv.GetServiceInfo() {
+		l.grpc.SetServingStatus(name, grpc_health_v1.HealthCheckResponse_NOT_SERVING)
 	}
-	return l
 }
 
 // start reports every service SERVING.

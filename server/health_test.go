@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,7 +65,7 @@ func TestHealthEndpoints(t *testing.T) {
 		{"/live", map[string]any{"status": "alive"}},
 		{"/health", map[string]any{"status": "healthy"}},
 		{"/ready", map[string]any{"status": "healthy"}},
-		{"/ready/db", map[string]any{"status": "ready", "schema_version": "1", "pool_max_conns": 15.0,
+		{"/ready/db", map[string]any{"status": "ready", "schema_version": strconv.FormatInt(store.LatestSchemaVersion(), 10), "pool_max_conns": 15.0,
 			"latency_ms": 0.0, "pool_total_conns": 0.0, "pool_acquired_conns": 0.0}},
 	} {
 		code, header, body := s.do(t, http.MethodGet, tc.path, nil)

@@ -37,7 +37,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 	if err != nil {
 		return nil, nil, err
 	}
-	recover := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
+	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
 		log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("request_id", requestIDFrom(ctx)),
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		return withReason(codes.Internal, "INTERNAL", "internal error").Err()
@@ -46,7 +46,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		requestIDUnary,
 		logUnary(log),
 		deadlineUnary(requestTimeout),
-		recovery.UnaryServerInterceptor(recover),
+		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
 		schemaUnary(schema),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
@@ -55,7 +55,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		requestIDStream,
 		logStream(log),
 		endableStream(streamsDone),
-		recovery.StreamServerInterceptor(recover),
+		recovery.StreamServerInterceptor(onPanic),
 		errorStream(log),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),
