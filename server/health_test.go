@@ -208,6 +208,10 @@ func TestReadinessWaitsForMigrations(t *testing.T) {
 	if e := decodeError(t, body); e.Error.Reason != "SCHEMA_OUTDATED" {
 		t.Errorf("reason %q; want SCHEMA_OUTDATED", e.Error.Reason)
 	}
+	_, err := hmbv1.NewHealthServiceClient(s.conn).CheckDatabase(context.Background(), &hmbv1.CheckDatabaseRequest{})
+	if status.Code(err) != codes.Unavailable || reason(err) != "SCHEMA_OUTDATED" {
+		t.Errorf("CheckDatabase on an unmigrated database: %v; want UNAVAILABLE SCHEMA_OUTDATED", err)
+	}
 	eventually(t, 5*time.Second, "a log line says why the database is not ready", func() bool {
 		for _, rec := range s.logs.lines("database not ready; retrying in the background") {
 			if strings.Contains(rec["reason"].(string), "schema is at version 0") {
