@@ -32,7 +32,16 @@ type Config struct {
 	MigrateOnStart   bool
 
 	JWTSecretKey string
-	FrontendURL  string
+	// JWTPreviousKeys still verify tokens after a rotation.
+	JWTPreviousKeys []string
+	FrontendURL     string
+
+	AccessTokenTTL     time.Duration
+	RefreshIdleTTL     time.Duration
+	RefreshAbsoluteTTL time.Duration
+	LoginWindow        time.Duration
+	LoginMaxFailures   int
+	LoginMaxPerAddress int
 
 	RequestTimeout    time.Duration
 	ReadHeaderTimeout time.Duration
@@ -69,9 +78,17 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		ShutdownTimeout:   30 * time.Second,
 		MaxBodyBytes:      1 << 20,
 		GRPCMaxMsgBytes:   4 << 20,
+
+		AccessTokenTTL:     15 * time.Minute,
+		RefreshIdleTTL:     7 * 24 * time.Hour,
+		RefreshAbsoluteTTL: 30 * 24 * time.Hour,
+		LoginWindow:        15 * time.Minute,
+		LoginMaxFailures:   5,
+		LoginMaxPerAddress: 50,
 	}
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	r := reader{fs: fs, getenv: getenv}
+	var previousKeys string
 
 	r.str(&c.Env, "env", "ENV", "development or production")
 	r.level(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
@@ -86,7 +103,14 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.DBCheckTimeout, "db-check-timeout", "DB_CHECK_TIMEOUT", "time allowed for the database readiness check")
 		r.boolean(&c.MigrateOnStart, "migrate", "MIGRATE_ON_START", "apply pending migrations before serving data")
 		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
+		r.secret(&previousKeys, "jwt-previous-secret-keys", "JWT_PREVIOUS_SECRET_KEYS", "comma-separated earlier signing keys, still accepted")
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
+		r.duration(&c.AccessTokenTTL, "access-token-ttl", "ACCESS_TOKEN_TTL", "lifetime of access tokens")
+		r.duration(&c.RefreshIdleTTL, "refresh-idle-ttl", "REFRESH_IDLE_TTL", "a refresh token expires if unused this long")
+		r.duration(&c.RefreshAbsoluteTTL, "refresh-absolute-ttl", "REFRESH_ABSOLUTE_TTL", "a session ends this long after sign-in")
+		r.duration(&c.LoginWindow, "login-window", "LOGIN_WINDOW", "window in which failed sign-ins are counted")
+		r.integer(&c.LoginMaxFailures, "login-max-failures", "LOGIN_MAX_FAILURES", "failed sign-ins per account in the window before a lockout")
+		r.integer(&c.LoginMaxPerAddress, "login-max-per-address", "LOGIN_MAX_PER_ADDRESS", "failed sign-ins per client address in the window (0: no limit)")
 		r.duration(&c.RequestTimeout, "request-timeout", "REQUEST_TIMEOUT", "longest time one request may take")
 		r.duration(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to send request headers")
 		r.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "how long an idle keep-alive connection stays open")
@@ -97,6 +121,11 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
+	}
+	for _, k := range strings.Split(previousKeys, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			c.JWTPreviousKeys = append(c.JWTPreviousKeys, k)
+		}
 	}
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
@@ -154,6 +183,23 @@ func (c *Config) validate(command string) []error {
 	if c.FrontendURL != "" {
 		if u, err := url.Parse(c.FrontendURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			bad("FRONTEND_URL: %q is not an http(s) origin", c.FrontendURL)
+		}
+	}
+	positive(&errs, "ACCESS_TOKEN_TTL", c.AccessTokenTTL)
+	positive(&errs, "REFRESH_IDLE_TTL", c.RefreshIdleTTL)
+	positive(&errs, "LOGIN_WINDOW", c.LoginWindow)
+	if c.RefreshAbsoluteTTL < c.RefreshIdleTTL {
+		bad("REFRESH_ABSOLUTE_TTL: %s is shorter than REFRESH_IDLE_TTL", c.RefreshAbsoluteTTL)
+	}
+	if c.LoginMaxFailures < 1 {
+		bad("LOGIN_MAX_FAILURES: %d is below 1", c.LoginMaxFailures)
+	}
+	if c.LoginMaxPerAddress < 0 {
+		bad("LOGIN_MAX_PER_ADDRESS: %d is negative", c.LoginMaxPerAddress)
+	}
+	for i, k := range c.JWTPreviousKeys {
+		if len(k) < MinSecretBytes || isWeak(k) {
+			bad("JWT_PREVIOUS_SECRET_KEYS: key %d is shorter than %d bytes or a placeholder", i+1, MinSecretBytes)
 		}
 	}
 	if c.Production() {

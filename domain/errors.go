@@ -5,6 +5,7 @@ package domain
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kinds of failure. Compare with errors.Is; an *Error carries one of these
@@ -30,6 +31,8 @@ type Error struct {
 	Reason  string
 	Message string
 	Cause   error
+	// RetryAfter, when set, tells the client when trying again may succeed.
+	RetryAfter time.Duration
 }
 
 // Errorf returns an *Error of the given kind and reason with a formatted

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -19,6 +20,7 @@ import (
 	"google.golang.org/grpc/reflection"
 	"google.golang.org/grpc/test/bufconn"
 
+	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/config"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/store"
@@ -63,8 +65,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	a.life = newLifecycle()
+	tokens, err := newTokens(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, a.life.streamsDone)
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.life.streamsDone)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +82,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
 	)
 	hmbv1.RegisterHealthServiceServer(a.grpc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log})
+	hmbv1.RegisterAuthServiceServer(a.grpc, &AuthServer{
+		store: a.store, hasher: auth.NewHasher(auth.DefaultParams, 0), tokens: tokens, log: log,
+		sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
+		limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
+	})
+	hmbv1.RegisterUserServiceServer(a.grpc, &UserServer{store: a.store})
 	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
@@ -90,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
-	gateway, err := newGateway(ctx, a.gwConn)
+	gateway, err := newGateway(ctx, a.gwConn, cfg.RefreshAbsoluteTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -118,6 +130,32 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}
 	}
 	return a, nil
+}
+
+// Access tokens name this service as issuer and audience.
+const (
+	tokenIssuer   = "hiremebahamas"
+	tokenAudience = "hiremebahamas-api"
+	tokenLeeway   = 30 * time.Second
+)
+
+// newTokens signs with JWT_SECRET_KEY and still accepts the previous keys.
+// Without a key (development only; production refuses to start) a random
+// one is used and sessions end with the process.
+func newTokens(cfg config.Config, log *slog.Logger) (*auth.Tokens, error) {
+	secret := cfg.JWTSecretKey
+	if secret == "" {
+		log.Warn("JWT_SECRET_KEY is unset: signing with a random key, so sessions end when the process stops")
+		secret = rand.Text() + rand.Text()
+	}
+	previous := make([]auth.Key, 0, len(cfg.JWTPreviousKeys))
+	for _, k := range cfg.JWTPreviousKeys {
+		previous = append(previous, auth.KeyFromSecret(k))
+	}
+	return auth.NewTokens(auth.TokenConfig{
+		Issuer: tokenIssuer, Audience: tokenAudience, TTL: cfg.AccessTokenTTL, Leeway: tokenLeeway,
+		Current: auth.KeyFromSecret(secret), Previous: previous,
+	})
 }
 
 // Addr is the address serving REST and gRPC.

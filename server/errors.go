@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/durationpb"
 
 	"github.com/hiremebahamas/api/domain"
 )
@@ -45,7 +46,13 @@ func toStatus(err error) (st *status.Status, internal bool) {
 	if errors.As(err, &de) {
 		for _, kc := range kindCodes {
 			if de.Kind == kc.kind {
-				return withReason(kc.code, de.Reason, de.Message), false
+				st := withReason(kc.code, de.Reason, de.Message)
+				if de.RetryAfter > 0 {
+					if withRetry, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(de.RetryAfter)}); err == nil {
+						st = withRetry
+					}
+				}
+				return st, false
 			}
 		}
 	}

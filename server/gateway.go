@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"buf.build/go/protovalidate"
@@ -30,11 +31,13 @@ import (
 // for the Allow header.
 var gatewayServices = []protoreflect.ServiceDescriptor{
 	hmbv1.File_hiremebahamas_v1_health_proto.Services().ByName("HealthService"),
+	hmbv1.File_hiremebahamas_v1_auth_proto.Services().ByName("AuthService"),
+	hmbv1.File_hiremebahamas_v1_users_proto.Services().ByName("UserService"),
 }
 
 // newGateway returns the REST handler. It calls the gRPC server through conn,
 // so REST requests pass through exactly the interceptors gRPC ones do.
-func newGateway(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error) {
+func newGateway(ctx context.Context, conn *grpc.ClientConn, cookieMaxAge time.Duration) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
 		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, &gwruntime.JSONPb{
@@ -56,7 +59,12 @@ func newGateway(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
 		}),
+		gwruntime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
+			applyCookies(ctx, w, cookieMaxAge)
+			return nil
+		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			applyCookies(ctx, w, cookieMaxAge)
 			writeStatus(w, r, err)
 		}),
 		gwruntime.WithRoutingErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
@@ -72,10 +80,37 @@ func newGateway(ctx context.Context, conn *grpc.ClientConn) (http.Handler, error
 			}
 		}),
 	)
-	if err := hmbv1.RegisterHealthServiceHandlerClient(ctx, mux, hmbv1.NewHealthServiceClient(conn)); err != nil {
-		return nil, err
+	for _, register := range []func(context.Context, *gwruntime.ServeMux, *grpc.ClientConn) error{
+		hmbv1.RegisterHealthServiceHandler,
+		hmbv1.RegisterAuthServiceHandler,
+		hmbv1.RegisterUserServiceHandler,
+	} {
+		if err := register(ctx, mux, conn); err != nil {
+			return nil, err
+		}
 	}
 	return mux, nil
+}
+
+// applyCookies turns the refresh-cookie instructions an RPC left in its
+// response metadata into Set-Cookie headers. The cookie is HttpOnly, so
+// scripts cannot read it, and scoped to the auth routes that use it.
+func applyCookies(ctx context.Context, w http.ResponseWriter, maxAge time.Duration) {
+	md, ok := gwruntime.ServerMetadataFromContext(ctx)
+	if !ok {
+		return
+	}
+	cookie := http.Cookie{Name: refreshCookieName, Path: refreshCookiePath, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
+	switch {
+	case len(md.HeaderMD.Get(setRefreshKey)) > 0:
+		cookie.Value = md.HeaderMD.Get(setRefreshKey)[0]
+		cookie.MaxAge = int(maxAge.Seconds())
+	case len(md.HeaderMD.Get(clearRefreshKey)) > 0:
+		cookie.MaxAge = -1
+	default:
+		return
+	}
+	http.SetCookie(w, &cookie)
 }
 
 // clip bounds client-supplied text echoed in error messages.
@@ -138,6 +173,8 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 	reason, message := codeReason(st.Code()), st.Message()
 	if info != nil {
 		reason = info.Reason
+	} else if st.Code() == codes.InvalidArgument && strings.HasPrefix(message, "proto:") {
+		reason, message = "INVALID_JSON", decodeErrorMessage(message)
 	} else if st.Code() != codes.InvalidArgument {
 		// Not produced by our error mapping: a transport or framework error
 		// whose text may describe internals.
@@ -148,6 +185,27 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	httpStatus := gwruntime.HTTPStatusFromCode(st.Code())
 	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(st.Code()), Reason: reason, Message: message, Fields: fields})
+}
+
+var jsonFieldName = regexp.MustCompile(`field ([a-z][A-Za-z0-9]*)`)
+
+// decodeErrorMessage rewords the gateway's JSON decoding errors: protojson
+// deliberately varies their spacing, and names fields in lowerCamelCase
+// where everything else here uses the protos' snake_case.
+func decodeErrorMessage(m string) string {
+	m = strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(m, "\u00a0", " "), "proto:"))
+	m = jsonFieldName.ReplaceAllStringFunc(m, func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r >= 'A' && r <= 'Z' {
+				b.WriteByte('_')
+				r += 'a' - 'A'
+			}
+			b.WriteRune(r)
+		}
+		return b.String()
+	})
+	return "the request body is not valid: " + clip(m)
 }
 
 func genericMessage(c codes.Code) string {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 
+	"github.com/hiremebahamas/api/auth"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
@@ -32,7 +33,7 @@ const (
 
 // interceptors returns the unary and stream chains shared by native gRPC and
 // the REST gateway, outermost first.
-func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, streamsDone <-chan struct{}) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
+func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, streamsDone <-chan struct{}) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, nil, err
@@ -48,6 +49,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		deadlineUnary(requestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
+		authUnary(tokens),
 		schemaUnary(schema),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
 	}
@@ -57,6 +59,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		endableStream(streamsDone),
 		recovery.StreamServerInterceptor(onPanic),
 		errorStream(log),
+		authStream(tokens),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),
 	}
@@ -211,7 +214,9 @@ func logStream(log *slog.Logger) grpc.StreamServerInterceptor {
 }
 
 // schemaState tells whether the database schema is the one this build needs.
-type schemaState interface{ SchemaCurrent() bool }
+type schemaState interface {
+	EnsureSchema(ctx context.Context) error
+}
 
 // schemaExempt lists services that must answer whatever the schema: health
 // probes and reflection.
@@ -220,17 +225,14 @@ func schemaExempt(method string) bool {
 	return probeServices[service] || strings.HasPrefix(service, "grpc.reflection.")
 }
 
-func schemaError() error {
-	return withReason(codes.Unavailable, "SCHEMA_NOT_READY",
-		"the service has not yet confirmed that its database schema is current").Err()
-}
-
-// schemaUnary refuses data calls until the schema has been seen current, so
-// an instance never runs queries against tables it does not know.
+// schemaUnary refuses data calls unless the schema is current, so an
+// instance never runs queries against tables it does not know.
 func schemaUnary(schema schemaState) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !schemaExempt(info.FullMethod) && !schema.SchemaCurrent() {
-			return nil, schemaError()
+		if !schemaExempt(info.FullMethod) {
+			if err := schema.EnsureSchema(ctx); err != nil {
+				return nil, err
+			}
 		}
 		return handler(ctx, req)
 	}
@@ -238,8 +240,10 @@ func schemaUnary(schema schemaState) grpc.UnaryServerInterceptor {
 
 func schemaStream(schema schemaState) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if !schemaExempt(info.FullMethod) && !schema.SchemaCurrent() {
-			return schemaError()
+		if !schemaExempt(info.FullMethod) {
+			if err := schema.EnsureSchema(ss.Context()); err != nil {
+				return err
+			}
 		}
 		return handler(srv, ss)
 	}

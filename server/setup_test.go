@@ -31,11 +31,15 @@ type service struct {
 	done chan error
 }
 
+// testSecret signs access tokens in tests.
+const testSecret = "test-signing-key-0123456789abcdefghijkl"
+
 // testConfig is the configuration tests start from: a free port and no
 // drain delay.
 func testConfig(databaseURL string) config.Config {
 	cfg, err := config.Load("serve", nil, func(name string) string {
-		return map[string]string{"DATABASE_URL": databaseURL, "PORT": "0", "DRAIN_DELAY": "0s", "LOG_LEVEL": "debug"}[name]
+		return map[string]string{"DATABASE_URL": databaseURL, "PORT": "0", "DRAIN_DELAY": "0s", "LOG_LEVEL": "debug",
+			"JWT_SECRET_KEY": testSecret}[name]
 	})
 	if err != nil {
 		panic(err)
@@ -171,4 +175,62 @@ func (b *syncBuffer) lines(msg string) []map[string]any {
 		}
 	}
 	return out
+}
+
+// call sends a JSON REST request with an optional bearer token and decodes
+// the JSON response into out (when non-nil).
+func (s *service) call(t *testing.T, method, path, token string, body any, out any) (int, http.Header) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			t.Fatalf("%s %s: %d %q: %v", method, path, resp.StatusCode, raw, err)
+		}
+	}
+	return resp.StatusCode, resp.Header
+}
+
+// callWithAuthHeader sends GET path with a raw Authorization header.
+func (s *service) callWithAuthHeader(t *testing.T, path, authorization string, out any) (int, http.Header) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: %d: %v", path, resp.StatusCode, err)
+	}
+	return resp.StatusCode, resp.Header
 }

@@ -113,8 +113,19 @@ func (s *Store) Check(ctx context.Context) (Health, error) {
 }
 
 // SchemaCurrent reports whether the schema has been seen at the version this
-// build expects. Data RPCs are refused until it has.
+// build expects.
 func (s *Store) SchemaCurrent() bool { return s.schemaVersion.Load() >= LatestSchemaVersion() }
+
+// EnsureSchema returns nil once the schema has been seen current, checking
+// it now if it has not been yet: data requests are refused on an older
+// schema, and the first ones after start-up need not wait for the
+// background check.
+func (s *Store) EnsureSchema(ctx context.Context) error {
+	if s.SchemaCurrent() {
+		return nil
+	}
+	return s.checkSchema(ctx)
+}
 
 // WaitReady pings the database with capped exponential backoff until it
 // answers and its schema is current, or ctx ends. It logs the first failure

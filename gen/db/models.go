@@ -8,14 +8,40 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type LoginFailure struct {
+	ID         int64
+	Email      string
+	ClientIp   string
+	CreateTime pgtype.Timestamptz
+}
+
+type RefreshToken struct {
+	ID         pgtype.UUID
+	FamilyID   pgtype.UUID
+	UserID     pgtype.UUID
+	TokenHash  []byte
+	FamilyTime pgtype.Timestamptz
+	CreateTime pgtype.Timestamptz
+	SpentTime  pgtype.Timestamptz
+	RevokeTime pgtype.Timestamptz
+}
+
 type User struct {
-	ID           pgtype.UUID
-	Email        string
-	PasswordHash string
-	Role         string
-	FirstName    string
-	LastName     string
-	IsActive     bool
-	CreateTime   pgtype.Timestamptz
-	UpdateTime   pgtype.Timestamptz
+	ID               pgtype.UUID
+	Email            string
+	PasswordHash     string
+	Role             string
+	FirstName        string
+	LastName         string
+	IsActive         bool
+	CreateTime       pgtype.Timestamptz
+	UpdateTime       pgtype.Timestamptz
+	Phone            string
+	Location         string
+	Headline         string
+	CompanyName      string
+	Bio              string
+	Skills           []string
+	AvatarUrl        string
+	AvailableForHire bool
 }

@@ -1,0 +1,286 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/hiremebahamas/api/auth"
+	"github.com/hiremebahamas/api/domain"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/store"
+)
+
+// AuthServer implements hiremebahamas.v1.AuthService.
+type AuthServer struct {
+	hmbv1.UnimplementedAuthServiceServer
+	store    *store.Store
+	hasher   *auth.Hasher
+	tokens   *auth.Tokens
+	sessions store.SessionLifetimes
+	limits   store.LoginLimits
+	log      *slog.Logger
+}
+
+var _ hmbv1.AuthServiceServer = (*AuthServer)(nil)
+
+// badCredentials is the one answer to every failed sign-in, so that it
+// reveals nothing about which part was wrong.
+func badCredentials() error {
+	return domain.Errorf(domain.ErrUnauthenticated, "INVALID_CREDENTIALS", "the email or password is incorrect")
+}
+
+func (s *AuthServer) Register(ctx context.Context, req *hmbv1.RegisterRequest) (*hmbv1.AuthSession, error) {
+	email := normalizeEmail(req.GetEmail())
+	if !validEmail(email) {
+		return nil, invalidField("email", "must be a valid email address")
+	}
+	if err := auth.CheckPassword(req.GetPassword()); err != nil {
+		return nil, invalidField("password", err.Error())
+	}
+	first, last := strings.TrimSpace(req.GetFirstName()), strings.TrimSpace(req.GetLastName())
+	if first == "" || last == "" {
+		return nil, invalidField("first_name", "first_name and last_name cannot be blank")
+	}
+	hash, err := s.hasher.Hash(ctx, req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.store.CreateUser(ctx, store.NewUser{
+		Email: email, PasswordHash: hash, Role: roleFromProto(req.GetRole()),
+		FirstName: first, LastName: last, Phone: req.GetPhone(), Location: islandFromProto(req.GetLocation()),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.newSession(ctx, u)
+}
+
+func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1.AuthSession, error) {
+	email, ip := normalizeEmail(req.GetEmail()), clientIP(ctx)
+	if err := s.store.CheckLoginAllowed(ctx, email, ip, s.limits); err != nil {
+		return nil, err
+	}
+	creds, err := s.store.GetCredentials(ctx, email)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		// Spend the same time as a real check, so timing does not tell
+		// whether the account exists.
+		if err := s.hasher.VerifyDummy(ctx, req.GetPassword()); err != nil {
+			return nil, err
+		}
+		return nil, s.failLogin(ctx, email, ip)
+	case err != nil:
+		return nil, err
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, creds.PasswordHash, req.GetPassword())
+	if err != nil {
+		return nil, err
+	}
+	if !ok || !creds.Active {
+		return nil, s.failLogin(ctx, email, ip)
+	}
+	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
+		return nil, err
+	}
+	if rehash {
+		s.upgradeHash(ctx, creds.UserID, req.GetPassword())
+	}
+	u, err := s.store.GetUser(ctx, creds.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return s.newSession(ctx, u)
+}
+
+// upgradeHash rehashes a password stored with weaker parameters. Failure
+// only delays the upgrade to the next sign-in.
+func (s *AuthServer) upgradeHash(ctx context.Context, userID, password string) {
+	hash, err := s.hasher.Hash(ctx, password)
+	if err == nil {
+		err = s.store.SetPasswordHashOnly(ctx, userID, hash)
+	}
+	if err != nil {
+		s.log.Warn("password rehash failed", "user_id", userID, "error", err)
+	}
+}
+
+func (s *AuthServer) failLogin(ctx context.Context, email, ip string) error {
+	if err := s.store.RecordLoginFailure(ctx, email, ip, s.limits); err != nil {
+		return err
+	}
+	return badCredentials()
+}
+
+func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*hmbv1.AuthSession, error) {
+	old := refreshTokenFrom(ctx, req.GetRefreshToken())
+	if !auth.ValidRefreshToken(old) {
+		return nil, domain.Errorf(domain.ErrUnauthenticated, "REFRESH_TOKEN_INVALID", "the refresh token is invalid or expired")
+	}
+	token, hash, err := auth.NewRefreshToken()
+	if err != nil {
+		return nil, err
+	}
+	userID, err := s.store.RotateSession(ctx, auth.HashRefreshToken(old), hash, s.sessions)
+	if err != nil {
+		if errors.Is(err, domain.ErrUnauthenticated) {
+			clearRefreshCookie(ctx)
+		}
+		return nil, err
+	}
+	u, err := s.store.GetUser(ctx, userID)
+	if err != nil || !u.Active {
+		clearRefreshCookie(ctx)
+		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
+	}
+	return s.session(ctx, u, token)
+}
+
+func (s *AuthServer) Logout(ctx context.Context, req *hmbv1.LogoutRequest) (*emptypb.Empty, error) {
+	if token := refreshTokenFrom(ctx, req.GetRefreshToken()); auth.ValidRefreshToken(token) {
+		if err := s.store.EndSession(ctx, auth.HashRefreshToken(token)); err != nil {
+			return nil, err
+		}
+	}
+	clearRefreshCookie(ctx)
+	return &emptypb.Empty{}, nil
+}
+
+func (s *AuthServer) LogoutAll(ctx context.Context, _ *hmbv1.LogoutAllRequest) (*emptypb.Empty, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.EndAllSessions(ctx, c.UserID); err != nil {
+		return nil, err
+	}
+	clearRefreshCookie(ctx)
+	return &emptypb.Empty{}, nil
+}
+
+func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswordRequest) (*hmbv1.AuthSession, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := auth.CheckPassword(req.GetNewPassword()); err != nil {
+		return nil, invalidField("new_password", err.Error())
+	}
+	u, err := s.store.GetUser(ctx, c.UserID)
+	if err != nil || !u.Active {
+		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
+	}
+	creds, err := s.store.GetCredentials(ctx, u.Email)
+	if err != nil {
+		return nil, err
+	}
+	ok, _, err := s.hasher.Verify(ctx, creds.PasswordHash, req.GetCurrentPassword())
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, domain.Errorf(domain.ErrInvalid, "INVALID_CURRENT_PASSWORD", "current_password: the current password is incorrect")
+	}
+	hash, err := s.hasher.Hash(ctx, req.GetNewPassword())
+	if err != nil {
+		return nil, err
+	}
+	// Ends every session, this one included; the caller gets a fresh one.
+	if err := s.store.SetPasswordHash(ctx, u.ID, hash); err != nil {
+		return nil, err
+	}
+	return s.newSession(ctx, u)
+}
+
+// newSession starts a session family for u.
+func (s *AuthServer) newSession(ctx context.Context, u domain.User) (*hmbv1.AuthSession, error) {
+	token, hash, err := auth.NewRefreshToken()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.StartSession(ctx, u.ID, hash); err != nil {
+		return nil, err
+	}
+	return s.session(ctx, u, token)
+}
+
+// session issues an access token for u alongside the refresh token.
+func (s *AuthServer) session(ctx context.Context, u domain.User, refresh string) (*hmbv1.AuthSession, error) {
+	access, _, err := s.tokens.Issue(u.ID, string(u.Role))
+	if err != nil {
+		return nil, err
+	}
+	setRefreshCookie(ctx, refresh)
+	return &hmbv1.AuthSession{
+		AccessToken:  access,
+		TokenType:    "Bearer",
+		ExpiresIn:    int32(s.tokens.TTL().Seconds()),
+		RefreshToken: refresh,
+		User:         userToProto(u, privateView),
+	}, nil
+}
+
+// The refresh cookie. Only REST callers (browsers) get it; the gateway turns
+// these response metadata keys into Set-Cookie headers.
+const (
+	refreshCookieName = "hmb_refresh"
+	refreshCookiePath = "/api/v1/auth"
+	setRefreshKey     = "x-hmb-set-refresh"
+	clearRefreshKey   = "x-hmb-clear-refresh"
+)
+
+func setRefreshCookie(ctx context.Context, token string) {
+	if fromGateway(ctx) {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(setRefreshKey, token))
+	}
+}
+
+func clearRefreshCookie(ctx context.Context) {
+	if fromGateway(ctx) {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(clearRefreshKey, "1"))
+	}
+}
+
+// refreshTokenFrom returns the token in the body or, for REST callers, the
+// refresh cookie.
+func refreshTokenFrom(ctx context.Context, body string) string {
+	if body != "" || !fromGateway(ctx) {
+		return body
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	for _, header := range md.Get("grpcgateway-cookie") {
+		r := http.Request{Header: http.Header{"Cookie": {header}}}
+		if c, err := r.Cookie(refreshCookieName); err == nil {
+			return c.Value
+		}
+	}
+	return ""
+}
+
+// clientIP is the caller's address: for REST, the connection's peer as the
+// gateway recorded it last in X-Forwarded-For; for gRPC, the peer.
+func clientIP(ctx context.Context) string {
+	if fromGateway(ctx) {
+		md, _ := metadata.FromIncomingContext(ctx)
+		if v := md.Get("x-forwarded-for"); len(v) > 0 {
+			parts := strings.Split(v[len(v)-1], ",")
+			return strings.TrimSpace(parts[len(parts)-1])
+		}
+		return ""
+	}
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
+			return host
+		}
+		return p.Addr.String()
+	}
+	return ""
+}

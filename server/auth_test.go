@@ -1,0 +1,470 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
+	"github.com/hiremebahamas/api/auth"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+func TestRegisterAndLogin(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+
+	// REST: snake_case fields, the email normalised, a session returned.
+	var reg session
+	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": "  Ada.Lovelace@Example.COM ", "password": testPassword, "first_name": "Ada", "last_name": "Lovelace",
+		"role": "ROLE_EMPLOYER", "location": "ISLAND_EXUMA",
+	}, &reg)
+	if code != http.StatusOK {
+		t.Fatalf("register: %d %+v", code, reg)
+	}
+	if reg.TokenType != "Bearer" || reg.ExpiresIn != 900 || reg.AccessToken == "" || len(reg.RefreshToken) != 43 {
+		t.Errorf("session %+v", reg)
+	}
+	if reg.User["email"] != "ada.lovelace@example.com" || reg.User["role"] != "ROLE_EMPLOYER" || reg.User["location"] != "ISLAND_EXUMA" {
+		t.Errorf("user %+v", reg.User)
+	}
+
+	// A taken email, whatever its case, over both transports.
+	var e restError
+	code, _ = s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": "ada.lovelace@example.com", "password": testPassword, "first_name": "A", "last_name": "L", "role": "ROLE_JOB_SEEKER",
+	}, &e)
+	if code != http.StatusConflict || e.Error.Status != "ALREADY_EXISTS" || e.Error.Reason != "EMAIL_TAKEN" {
+		t.Errorf("REST duplicate: %d %+v", code, e.Error)
+	}
+	_, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
+		Email: "ADA.LOVELACE@example.com", Password: testPassword, FirstName: "A", LastName: "L", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+	})
+	if status.Code(err) != codes.AlreadyExists {
+		t.Errorf("gRPC duplicate: %v", err)
+	}
+
+	// Login with any case, over both transports; the tokens work.
+	var login session
+	code, _ = s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "ADA.lovelace@example.com", "password": testPassword}, &login)
+	if code != http.StatusOK || login.User["id"] != reg.User["id"] {
+		t.Errorf("REST login: %d %+v", code, login)
+	}
+	grpcLogin, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: "ada.lovelace@example.com", Password: testPassword})
+	if err != nil || grpcLogin.GetUser().GetId() != reg.User["id"] {
+		t.Fatalf("gRPC login: %v %v", grpcLogin, err)
+	}
+	me, err := hmbv1.NewUserServiceClient(s.conn).GetMe(withToken(grpcLogin.AccessToken), &hmbv1.GetMeRequest{})
+	if err != nil || me.GetEmail() != "ada.lovelace@example.com" {
+		t.Errorf("GetMe with the new token: %v %v", me, err)
+	}
+}
+
+// Each bad registration is a 400 naming the field, and creates nothing.
+func TestRegisterRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	good := func() map[string]any {
+		return map[string]any{"email": newEmail("bad"), "password": testPassword, "first_name": "A", "last_name": "B", "role": "ROLE_JOB_SEEKER"}
+	}
+	for _, tc := range []struct {
+		name  string
+		field string
+		value any
+	}{
+		{"malformed email", "email", "not-an-email"},
+		{"short password", "password", "short"},
+		{"overlong password", "password", strings.Repeat("p", 129)},
+		{"admin role", "role", "ROLE_ADMIN"},
+		{"unknown role", "role", "ROLE_KING"},
+		{"no role", "role", "ROLE_UNSPECIFIED"},
+		{"overlong first name", "first_name", strings.Repeat("n", 101)},
+		{"empty last name", "last_name", ""},
+		{"bad phone", "phone", "call me maybe"},
+		{"wrong type", "first_name", 42},
+		{"unknown island", "location", "ISLAND_ATLANTIS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := good()
+			body[tc.field] = tc.value
+			var e restError
+			code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", body, &e)
+			if code != http.StatusBadRequest || e.Error.Status != "INVALID_ARGUMENT" {
+				t.Fatalf("%d %+v; want 400 INVALID_ARGUMENT", code, e.Error)
+			}
+			if !strings.Contains(e.Error.Message, tc.field) {
+				t.Errorf("message %q does not name %s", e.Error.Message, tc.field)
+			}
+			var l restError
+			if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": body["email"], "password": testPassword}, &l); code != http.StatusUnauthorized {
+				t.Errorf("the refused account can sign in: %d", code)
+			}
+		})
+	}
+}
+
+// An unknown email, a wrong password and a deactivated account get the
+// same answer.
+func TestLoginFailuresAreIndistinguishable(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	known := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	gone := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	if _, err := hmbv1.NewUserServiceClient(s.conn).DeleteMe(withToken(gone.AccessToken), &hmbv1.DeleteMeRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	attempts := map[string]map[string]any{
+		"unknown email":  {"email": newEmail("nobody"), "password": testPassword},
+		"wrong password": {"email": known.User.Email, "password": "not the password"},
+		"deactivated":    {"email": gone.User.Email, "password": testPassword},
+	}
+	var bodies []restError
+	for name, body := range attempts {
+		var e restError
+		code, header := s.call(t, http.MethodPost, "/api/v1/auth/login", "", body, &e)
+		if code != http.StatusUnauthorized || header.Get("WWW-Authenticate") == "" {
+			t.Errorf("%s: %d, WWW-Authenticate %q", name, code, header.Get("WWW-Authenticate"))
+		}
+		e.Error.RequestID = ""
+		bodies = append(bodies, e)
+
+		_, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: body["email"].(string), Password: body["password"].(string)})
+		if status.Code(err) != codes.Unauthenticated || status.Convert(err).Message() != "the email or password is incorrect" {
+			t.Errorf("%s over gRPC: %v", name, err)
+		}
+	}
+	for _, b := range bodies[1:] {
+		if b != bodies[0] {
+			t.Errorf("bodies differ: %+v vs %+v", b, bodies[0])
+		}
+	}
+}
+
+func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.LoginWindow = 3 * time.Second
+	s := start(t, cfg)
+	victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	other := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+
+	for i := range 5 {
+		var e restError
+		if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": "wrong-" + strconv.Itoa(i)}, &e); code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: %d", i, code)
+		}
+	}
+	// Locked: even the right password, over both transports.
+	var e restError
+	code, header := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": testPassword}, &e)
+	retry, _ := strconv.Atoi(header.Get("Retry-After"))
+	if code != http.StatusTooManyRequests || e.Error.Reason != "TOO_MANY_LOGIN_ATTEMPTS" || retry < 1 || retry > 3 {
+		t.Errorf("locked REST login: %d %+v Retry-After %q", code, e.Error, header.Get("Retry-After"))
+	}
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: testPassword}); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("locked gRPC login: %v", err)
+	}
+	// Other accounts are unaffected.
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: other.User.Email, Password: testPassword}); err != nil {
+		t.Errorf("another account: %v", err)
+	}
+	// Once the window passes, the right password works again.
+	eventually(t, 10*time.Second, "the lockout ends with its window", func() bool {
+		_, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: testPassword})
+		return err == nil
+	})
+}
+
+func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	first := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+
+	// REST refresh returns a new pair.
+	var second session
+	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &second); code != http.StatusOK {
+		t.Fatalf("refresh: %d", code)
+	}
+	if second.RefreshToken == first.RefreshToken || second.AccessToken == "" {
+		t.Errorf("refresh did not rotate: %+v", second)
+	}
+	// gRPC refresh of the new one works.
+	third, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: second.RefreshToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Replaying the first token: 401, and the whole family ends.
+	var e restError
+	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &e)
+	if code != http.StatusUnauthorized || e.Error.Reason != "REFRESH_TOKEN_REUSED" {
+		t.Errorf("reuse: %d %+v", code, e.Error)
+	}
+	_, err = authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: third.RefreshToken})
+	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_INVALID" {
+		t.Errorf("the newest token of a revoked family: %v", err)
+	}
+	// Garbage is refused cheaply and the same way.
+	for _, bad := range []string{"", "short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
+		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("refresh %q: %v", bad, err)
+		}
+	}
+}
+
+// Of concurrent refreshes with one token, exactly one succeeds.
+func TestConcurrentRefresh(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	sess := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+	const n = 10
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ok := 0
+	start := make(chan struct{})
+	for range n {
+		wg.Go(func() {
+			<-start
+			if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: sess.RefreshToken}); err == nil {
+				mu.Lock()
+				ok++
+				mu.Unlock()
+			} else if status.Code(err) != codes.Unauthenticated {
+				t.Errorf("refresh: %v", err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if ok != 1 {
+		t.Errorf("%d of %d concurrent refreshes succeeded; want exactly 1", ok, n)
+	}
+}
+
+func TestRefreshCookie(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	email := newEmail("cookie")
+	var reg session
+	_, header := s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": email, "password": testPassword, "first_name": "C", "last_name": "K", "role": "ROLE_JOB_SEEKER"}, &reg)
+	cookie := refreshCookie(t, header)
+	if cookie.Value != reg.RefreshToken || !cookie.HttpOnly || !cookie.Secure || cookie.SameSite != http.SameSiteLaxMode ||
+		cookie.Path != "/api/v1/auth" || cookie.MaxAge <= 0 {
+		t.Errorf("cookie %+v", cookie)
+	}
+
+	// Refresh with the cookie alone.
+	refreshWithCookie := func(value string) (int, http.Header) {
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/refresh", strings.NewReader("{}"))
+		req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: value})
+		resp, err := s.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header
+	}
+	code, header := refreshWithCookie(cookie.Value)
+	if code != http.StatusOK {
+		t.Fatalf("refresh with the cookie: %d", code)
+	}
+	rotated := refreshCookie(t, header)
+	if rotated.Value == cookie.Value {
+		t.Error("the cookie did not rotate")
+	}
+
+	// Logout with the cookie clears it and ends the session.
+	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/logout", strings.NewReader("{}"))
+	req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: rotated.Value})
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if cleared := refreshCookie(t, resp.Header); resp.StatusCode != http.StatusOK || cleared.MaxAge >= 0 || cleared.Value != "" {
+		t.Errorf("logout: %d, cookie %+v; want 200 and a cleared cookie", resp.StatusCode, cleared)
+	}
+	if code, _ := refreshWithCookie(rotated.Value); code != http.StatusUnauthorized {
+		t.Errorf("refresh after logout: %d; want 401", code)
+	}
+
+	// gRPC callers get tokens in the body only.
+	var md metadata.MD
+	if _, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: testPassword}, grpc.Header(&md)); err != nil {
+		t.Fatal(err)
+	}
+	for k := range md {
+		if strings.Contains(k, "refresh") || strings.Contains(k, "cookie") {
+			t.Errorf("gRPC response metadata %q", k)
+		}
+	}
+}
+
+func refreshCookie(t *testing.T, h http.Header) *http.Cookie {
+	t.Helper()
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "hmb_refresh" {
+			return c
+		}
+	}
+	t.Fatalf("no hmb_refresh cookie in %v", h.Values("Set-Cookie"))
+	return nil
+}
+
+func TestLogoutAllAndChangePassword(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+	a := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	b, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Wrong current password: 400, nothing changes.
+	var e restError
+	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": "nope-nope", "new_password": "a brand new password"}, &e)
+	if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, "current_password") {
+		t.Errorf("wrong current password: %d %+v", code, e.Error)
+	}
+	// Right one: a fresh session comes back; the others end.
+	var fresh session
+	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": testPassword, "new_password": "a brand new password"}, &fresh); code != http.StatusOK {
+		t.Fatalf("change password: %d", code)
+	}
+	for name, tok := range map[string]string{"first": a.RefreshToken, "second": b.RefreshToken} {
+		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: tok}); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("%s session after a password change: %v", name, err)
+		}
+	}
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: testPassword}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("old password still works: %v", err)
+	}
+	c, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: "a brand new password"})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// LogoutAll over gRPC ends every session, the fresh one included.
+	if _, err := authc.LogoutAll(withToken(c.AccessToken), &hmbv1.LogoutAllRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"fresh": fresh.RefreshToken, "latest": c.RefreshToken} {
+		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: tok}); status.Code(err) != codes.Unauthenticated {
+			t.Errorf("%s session after LogoutAll: %v", name, err)
+		}
+	}
+	// LogoutAll needs a signed-in caller.
+	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/logout-all", "", map[string]any{}, nil); code != http.StatusUnauthorized {
+		t.Errorf("LogoutAll without a token: %d", code)
+	}
+}
+
+// Every forged, expired or malformed access token is refused with 401 /
+// UNAUTHENTICATED, over both transports.
+func TestAccessTokenAttacks(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	user := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	key := auth.KeyFromSecret(testSecret)
+	mint := func(cfg auth.TokenConfig) string {
+		t.Helper()
+		tokens, err := auth.NewTokens(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := tokens.Issue(user.User.Id, "JOB_SEEKER")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	base := auth.TokenConfig{Issuer: "hiremebahamas", Audience: "hiremebahamas-api", TTL: 15 * time.Minute, Current: key}
+	expired := base
+	expired.Now = func() time.Time { return time.Now().Add(-time.Hour) }
+	wrongAudience := base
+	wrongAudience.Audience = "someone-else"
+	wrongIssuer := base
+	wrongIssuer.Issuer = "evil"
+	otherKey := base
+	otherKey.Current = auth.KeyFromSecret("another-secret-that-is-long-enough-000")
+	parts := strings.Split(user.AccessToken, ".")
+	for _, tc := range []struct {
+		name, header string
+	}{
+		{"no token", ""},
+		{"alg none", "Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + parts[1] + "."},
+		{"tampered payload", "Bearer " + parts[0] + "." + parts[1] + "x." + parts[2]},
+		{"tampered signature", "Bearer " + parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))},
+		{"expired", "Bearer " + mint(expired)},
+		{"wrong audience", "Bearer " + mint(wrongAudience)},
+		{"wrong issuer", "Bearer " + mint(wrongIssuer)},
+		{"unknown key", "Bearer " + mint(otherKey)},
+		{"not bearer", "Basic dXNlcjpwYXNz"},
+		{"garbage", "Bearer not-a-jwt"},
+		{"long run of dots", "Bearer " + strings.Repeat(".", 60000)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var e restError
+			code, header := s.callWithAuthHeader(t, "/api/v1/users/me", tc.header, &e)
+			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || !strings.HasPrefix(header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("REST: %d %+v WWW-Authenticate %q", code, e.Error, header.Get("WWW-Authenticate"))
+			}
+			ctx := context.Background()
+			if tc.header != "" {
+				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", tc.header)
+			}
+			if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+				t.Errorf("gRPC: %v", err)
+			}
+		})
+	}
+	// gRPC carries far larger metadata than net/http accepts in headers: a
+	// megabyte of dots still gets a plain UNAUTHENTICATED.
+	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+strings.Repeat(".", 1<<20))
+	if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a megabyte of dots over gRPC: %v", err)
+	}
+	// The genuine token works, so the refusals above are about the tokens.
+	if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
+		t.Errorf("genuine token: %v", err)
+	}
+}
+
+// Rotating JWT_SECRET_KEY with the old key listed as previous signs nobody
+// out; dropping the old key does.
+func TestSigningKeyRotation(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	before := start(t, testConfig(url))
+	user := before.register(t, hmbv1.Role_ROLE_EMPLOYER)
+
+	rotated := testConfig(url)
+	rotated.JWTSecretKey = "the-next-signing-key-0123456789abcdefgh"
+	rotated.JWTPreviousKeys = []string{testSecret}
+	after := start(t, rotated)
+	if _, err := hmbv1.NewUserServiceClient(after.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
+		t.Errorf("a token signed with the previous key: %v", err)
+	}
+
+	dropped := testConfig(url)
+	dropped.JWTSecretKey = rotated.JWTSecretKey
+	gone := start(t, dropped)
+	if _, err := hmbv1.NewUserServiceClient(gone.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("a token signed with a dropped key: %v", err)
+	}
+}

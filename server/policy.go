@@ -1,0 +1,132 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/hiremebahamas/api/auth"
+	"github.com/hiremebahamas/api/domain"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+)
+
+// access says who may call an RPC.
+type access struct {
+	public bool          // callable without a token; a token, if sent, must be valid
+	roles  []domain.Role // with a token: the roles allowed; none means any
+}
+
+var (
+	anyone        = access{public: true}
+	signedIn      = access{}
+	employers     = access{roles: []domain.Role{domain.RoleEmployer, domain.RoleAdmin}}
+	administrator = access{roles: []domain.Role{domain.RoleAdmin}}
+)
+
+// policy is the one place that says who may call what, for gRPC and REST
+// alike. A method missing here is refused: new RPCs are closed until listed.
+var policy = map[string]access{
+	hmbv1.AuthService_Register_FullMethodName:       anyone,
+	hmbv1.AuthService_Login_FullMethodName:          anyone,
+	hmbv1.AuthService_Refresh_FullMethodName:        anyone,
+	hmbv1.AuthService_Logout_FullMethodName:         anyone,
+	hmbv1.AuthService_LogoutAll_FullMethodName:      signedIn,
+	hmbv1.AuthService_ChangePassword_FullMethodName: signedIn,
+
+	hmbv1.UserService_GetUser_FullMethodName:        anyone,
+	hmbv1.UserService_GetMe_FullMethodName:          signedIn,
+	hmbv1.UserService_UpdateMe_FullMethodName:       signedIn,
+	hmbv1.UserService_DeleteMe_FullMethodName:       signedIn,
+	hmbv1.UserService_ListUsers_FullMethodName:      employers,
+	hmbv1.UserService_DeactivateUser_FullMethodName: administrator,
+	hmbv1.UserService_ReactivateUser_FullMethodName: administrator,
+	hmbv1.UserService_SetUserRole_FullMethodName:    administrator,
+}
+
+// accessFor returns the policy of a method. Probes and reflection are open.
+func accessFor(method string) (access, bool) {
+	if a, ok := policy[method]; ok {
+		return a, true
+	}
+	service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	if probeServices[service] || strings.HasPrefix(service, "grpc.reflection.") {
+		return anyone, true
+	}
+	return access{}, false
+}
+
+// authorize checks the caller against the method's policy and returns a
+// context carrying the caller's claims when a valid token was sent.
+func authorize(ctx context.Context, tokens *auth.Tokens, method string) (context.Context, error) {
+	a, ok := accessFor(method)
+	if !ok {
+		return nil, withReason(codes.PermissionDenied, "METHOD_NOT_PERMITTED", "this method is not available").Err()
+	}
+	header := ""
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("authorization"); len(v) > 0 {
+			header = v[0]
+		}
+	}
+	if header == "" {
+		if a.public {
+			return ctx, nil
+		}
+		return nil, unauthenticated("MISSING_TOKEN", "sign in first: this method needs an access token")
+	}
+	raw, err := auth.ParseBearer(header)
+	if err != nil {
+		return nil, unauthenticated("TOKEN_INVALID", "the Authorization header is not a valid bearer token")
+	}
+	claims, err := tokens.Verify(raw)
+	switch {
+	case err == nil:
+	case errors.Is(err, auth.ErrTokenExpired):
+		return nil, unauthenticated("TOKEN_EXPIRED", "the access token has expired; refresh it")
+	default:
+		return nil, unauthenticated("TOKEN_INVALID", "the access token is not valid")
+	}
+	if len(a.roles) > 0 && !slices.Contains(a.roles, domain.Role(claims.Role)) {
+		return nil, withReason(codes.PermissionDenied, "ROLE_NOT_PERMITTED", "your account's role may not do this").Err()
+	}
+	return auth.WithClaims(ctx, claims), nil
+}
+
+func unauthenticated(reason, message string) error {
+	return withReason(codes.Unauthenticated, reason, message).Err()
+}
+
+func authUnary(tokens *auth.Tokens) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		ctx, err := authorize(ctx, tokens, info.FullMethod)
+		if err != nil {
+			return nil, err
+		}
+		return handler(ctx, req)
+	}
+}
+
+func authStream(tokens *auth.Tokens) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, err := authorize(ss.Context(), tokens, info.FullMethod)
+		if err != nil {
+			return err
+		}
+		return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
+	}
+}
+
+// caller returns the signed-in caller's claims; the policy guarantees them
+// for methods that are not public.
+func caller(ctx context.Context) (auth.Claims, error) {
+	c, ok := auth.ClaimsFrom(ctx)
+	if !ok {
+		return auth.Claims{}, unauthenticated("MISSING_TOKEN", "sign in first: this method needs an access token")
+	}
+	return c, nil
+}
