@@ -9,8 +9,10 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/hiremebahamas/api/domain"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
 func TestToStatus(t *testing.T) {
@@ -96,5 +98,27 @@ func TestSanitizeRequestID(t *testing.T) {
 		if got := sanitizeRequestID(in); got != want {
 			t.Errorf("sanitizeRequestID(%q) = %q; want %q", in, got, want)
 		}
+	}
+}
+
+// Every RPC of every service has an entry in the access policy: a method
+// left out would be refused to everyone.
+func TestPolicyCoversEveryMethod(t *testing.T) {
+	for _, file := range []protoreflect.FileDescriptor{
+		hmbv1.File_hiremebahamas_v1_auth_proto, hmbv1.File_hiremebahamas_v1_users_proto, hmbv1.File_hiremebahamas_v1_health_proto,
+	} {
+		services := file.Services()
+		for i := range services.Len() {
+			methods := services.Get(i).Methods()
+			for j := range methods.Len() {
+				name := "/" + string(services.Get(i).FullName()) + "/" + string(methods.Get(j).Name())
+				if _, ok := accessFor(name); !ok {
+					t.Errorf("%s has no access policy", name)
+				}
+			}
+		}
+	}
+	if _, ok := accessFor("/hiremebahamas.v1.Unknown/Method"); ok {
+		t.Error("an unknown method has a policy")
 	}
 }

@@ -234,3 +234,5 @@ func (s *service) callWithAuthHeader(t *testing.T, path, authorization string, o
 	}
 	return resp.StatusCode, resp.Header
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

@@ -2,6 +2,7 @@
 //
 //	hiremebahamas serve    serve gRPC and REST on $PORT
 //	hiremebahamas migrate  apply pending database migrations and exit
+//	hiremebahamas admin    create accounts and change roles
 //
 // Settings come from the environment; each has a flag that overrides it
 // (hiremebahamas serve -h lists them).
@@ -26,6 +27,7 @@ const usage = `usage: hiremebahamas <command> [flags]
 commands:
   serve    serve gRPC and REST on $PORT until SIGTERM
   migrate  apply pending database migrations and exit
+  admin    create accounts and change roles (run "hiremebahamas admin" for details)
 
 Run "hiremebahamas <command> -h" for the settings a command reads.
 `
@@ -36,10 +38,13 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills at once
 	}()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stderr))
 }
 
-func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) int {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "admin" {
+		return admin(ctx, args[1:], getenv, stdin, stderr)
+	}
 	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate") {
 		fmt.Fprint(stderr, usage)
 		return 2

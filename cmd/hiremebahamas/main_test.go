@@ -25,7 +25,7 @@ func TestRunRefusesBadInvocations(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
-			code := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, &stderr)
+			code := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, strings.NewReader(""), &stderr)
 			if code != tc.wantCode || !strings.Contains(stderr.String(), tc.wantText) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), tc.wantCode, tc.wantText)
 			}

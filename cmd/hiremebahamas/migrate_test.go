@@ -20,7 +20,7 @@ func TestMigrateCommand(t *testing.T) {
 	env := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
 	for attempt := range 2 { // the second run has nothing to do and still succeeds
 		var stderr bytes.Buffer
-		if code := run(context.Background(), []string{"migrate"}, env, &stderr); code != 0 {
+		if code := run(context.Background(), []string{"migrate"}, env, strings.NewReader(""), &stderr); code != 0 {
 			t.Fatalf("run %d: exit %d: %s", attempt, code, stderr.String())
 		}
 		if !strings.Contains(stderr.String(), "schema is current") {
@@ -42,7 +42,7 @@ func TestMigrateCommandWithoutDatabase(t *testing.T) {
 	env := func(k string) string {
 		return map[string]string{"DATABASE_URL": "postgres://postgres@127.0.0.1:1/none?sslmode=disable", "DB_CONNECT_TIMEOUT": "1s"}[k]
 	}
-	if code := run(context.Background(), []string{"migrate"}, env, &stderr); code != 1 {
+	if code := run(context.Background(), []string{"migrate"}, env, strings.NewReader(""), &stderr); code != 1 {
 		t.Errorf("exit %d; want 1 (output %q)", code, stderr.String())
 	}
 }

@@ -1,0 +1,45 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+func TestAdminCommands(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	env := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	admin := func(stdin string, args ...string) (int, string) {
+		var stderr bytes.Buffer
+		code := run(context.Background(), append([]string{"admin"}, args...), env, strings.NewReader(stdin), &stderr)
+		return code, stderr.String()
+	}
+
+	code, out := admin("an operator's long password\n", "create-user", "--email", "Ops@HireMeBahamas.com", "--role", "admin", "--first-name", "Op", "--last-name", "Erator")
+	if code != 0 || !strings.Contains(out, "ops@hiremebahamas.com") || !strings.Contains(out, "role ADMIN") {
+		t.Fatalf("create-user: %d %q", code, out)
+	}
+	if code, out := admin("", "set-role", "--email", "ops@hiremebahamas.com", "--role", "employer"); code != 0 || !strings.Contains(out, "role EMPLOYER") {
+		t.Errorf("set-role: %d %q", code, out)
+	}
+	for _, tc := range []struct {
+		name  string
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"duplicate", "another long password\n", []string{"create-user", "--email", "ops@hiremebahamas.com", "--role", "admin", "--first-name", "A", "--last-name", "B"}, "already exists"},
+		{"short password", "short\n", []string{"create-user", "--email", "new@hiremebahamas.com", "--role", "admin", "--first-name", "A", "--last-name", "B"}, "at least 8"},
+		{"unknown role", "", []string{"set-role", "--email", "ops@hiremebahamas.com", "--role", "king"}, "--role"},
+		{"unknown user", "", []string{"set-role", "--email", "nobody@hiremebahamas.com", "--role", "admin"}, "no such user"},
+		{"bad email", "", []string{"set-role", "--email", "nope", "--role", "admin"}, "--email"},
+		{"no subcommand", "", nil, "usage"},
+	} {
+		if code, out := admin(tc.stdin, tc.args...); code == 0 || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %d %q; want a failure mentioning %q", tc.name, code, out, tc.want)
+		}
+	}
+}
