@@ -17,6 +17,7 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/store"
 )
 
 func TestRegisterAndLogin(t *testing.T) {
@@ -466,5 +467,66 @@ func TestSigningKeyRotation(t *testing.T) {
 	gone := start(t, dropped)
 	if _, err := hmbv1.NewUserServiceClient(gone.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("a token signed with a dropped key: %v", err)
+	}
+}
+
+// A password hashed with weaker parameters is rehashed at the next sign-in.
+func TestLoginUpgradesWeakHashes(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	s := start(t, testConfig(url))
+	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5 * time.Second}, discardLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	weak, err := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(context.Background(), testPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	email := newEmail("legacy")
+	if _, err := st.CreateUser(context.Background(), store.NewUser{Email: email, PasswordHash: weak, Role: "JOB_SEEKER", FirstName: "L", LastName: "G"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: testPassword}); err != nil {
+		t.Fatalf("login with a weakly hashed password: %v", err)
+	}
+	creds, err := st.GetCredentials(context.Background(), email)
+	if err != nil || !strings.Contains(creds.PasswordHash, "$m=19456,t=2,p=1$") {
+		t.Errorf("hash after sign-in %q, %v; want the current parameters", creds.PasswordHash, err)
+	}
+}
+
+// Failures from one client address across many accounts hit the
+// per-address limit.
+func TestLoginThrottlingPerAddress(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.LoginMaxPerAddress = 3
+	s := start(t, cfg)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+	for i := range 3 {
+		_, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: newEmail("spray"), Password: "guess-" + strconv.Itoa(i)})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	_, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: newEmail("spray"), Password: "guess"})
+	if status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("fourth account from one address: %v; want RESOURCE_EXHAUSTED", err)
+	}
+}
+
+// A refresh token unused for longer than REFRESH_IDLE_TTL is refused.
+func TestRefreshIdleExpiry(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.RefreshIdleTTL = time.Second
+	s := start(t, cfg)
+	sess := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	time.Sleep(1500 * time.Millisecond)
+	_, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: sess.RefreshToken})
+	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_INVALID" {
+		t.Errorf("an idle-expired refresh token: %v", err)
 	}
 }

@@ -154,3 +154,28 @@ func BenchmarkRefresh(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkLoginFailure shows an unknown email and a wrong password cost
+// the same, so response time does not reveal which accounts exist.
+func BenchmarkLoginFailure(b *testing.B) {
+	cfg := testConfig(pgtest.NewDatabase(b))
+	cfg.LogLevel = 8
+	cfg.LoginMaxFailures, cfg.LoginMaxPerAddress = 1<<30, 0
+	s := start(b, cfg)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+	known := newEmail("bench")
+	if _, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
+		Email: known, Password: testPassword, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for name, email := range map[string]string{"unknown_email": newEmail("nobody"), "wrong_password": known} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: "not the password"}); err == nil {
+					b.Fatal("signed in")
+				}
+			}
+		})
+	}
+}
