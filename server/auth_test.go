@@ -420,8 +420,8 @@ func TestAccessTokenAttacks(t *testing.T) {
 		{"long run of dots", "Bearer " + strings.Repeat(".", 60000)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e restError
-			code, header := s.callWithAuthHeader(t, "/api/v1/users/me", tc.header, &e)
+			code, header, body := s.do(t, http.MethodGet, "/api/v1/users/me", nil, "Authorization", tc.header)
+			e := decodeError(t, body)
 			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || !strings.HasPrefix(header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("REST: %d %+v WWW-Authenticate %q", code, e.Error, header.Get("WWW-Authenticate"))
 			}
@@ -475,11 +475,7 @@ func TestLoginUpgradesWeakHashes(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	s := start(t, testConfig(url))
-	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5 * time.Second}, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t, url)
 	weak, err := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(context.Background(), testPassword)
 	if err != nil {
 		t.Fatal(err)

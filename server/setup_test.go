@@ -17,6 +17,7 @@ import (
 
 	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/server"
+	"github.com/hiremebahamas/api/store"
 )
 
 // service is a running App and clients for both of its transports.
@@ -214,25 +215,13 @@ func (s *service) call(t *testing.T, method, path, token string, body any, out a
 	return resp.StatusCode, resp.Header
 }
 
-// callWithAuthHeader sends GET path with a raw Authorization header.
-func (s *service) callWithAuthHeader(t *testing.T, path, authorization string, out any) (int, http.Header) {
+// openStore opens the service's database directly, as an operator would.
+func openStore(t *testing.T, url string) *store.Store {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.base+path, nil)
+	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
-		t.Fatalf("GET %s: %d: %v", path, resp.StatusCode, err)
-	}
-	return resp.StatusCode, resp.Header
+	t.Cleanup(st.Close)
+	return st
 }
-
-func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

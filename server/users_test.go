@@ -12,7 +12,6 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
-	"github.com/hiremebahamas/api/store"
 )
 
 func TestProfiles(t *testing.T) {
@@ -63,6 +62,11 @@ func TestProfiles(t *testing.T) {
 				t.Errorf("%d %+v; want 400 naming %s", code, e.Error, tc.wantText)
 			}
 		})
+	}
+	var restMe map[string]any
+	if code, _ := s.call(t, http.MethodGet, "/api/v1/users/me", seeker.AccessToken, nil, &restMe); code != http.StatusOK ||
+		restMe["email"] != seeker.User.Email || restMe["phone"] != "+1 242 555 0100" {
+		t.Errorf("GET /users/me: %d %v", code, restMe)
 	}
 	after, err := users.GetMe(withToken(seeker.AccessToken), &hmbv1.GetMeRequest{})
 	if err != nil || after.Email != seeker.User.Email || after.Role != hmbv1.Role_ROLE_JOB_SEEKER || after.Headline != "Front desk supervisor" || after.FirstName != "Test" {
@@ -171,12 +175,7 @@ func TestRolePolicy(t *testing.T) {
 // `hiremebahamas admin set-role` does.
 func promote(t *testing.T, url, id string) {
 	t.Helper()
-	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5e9}, discardLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if _, err := st.SetRole(context.Background(), id, "ADMIN"); err != nil {
+	if _, err := openStore(t, url).SetRole(context.Background(), id, "ADMIN"); err != nil {
 		t.Fatal(err)
 	}
 }
