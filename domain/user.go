@@ -36,14 +36,6 @@ type Profile struct {
 	AvailableForHire bool
 }
 
-// Credentials are what sign-in checks.
-type Credentials struct {
-	UserID       string
-	Role         Role
-	Active       bool
-	PasswordHash string
-}
-
 // UserFilter narrows talent search. Empty fields do not filter.
 type UserFilter struct {
 	Query            string

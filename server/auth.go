@@ -69,7 +69,7 @@ func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1
 	if err := s.store.CheckLoginAllowed(ctx, email, ip, s.limits); err != nil {
 		return nil, err
 	}
-	creds, err := s.store.GetCredentials(ctx, email)
+	u, hash, err := s.store.GetCredentials(ctx, email)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		// Spend the same time as a real check, so timing does not tell
@@ -81,22 +81,18 @@ func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1
 	case err != nil:
 		return nil, err
 	}
-	ok, rehash, err := s.hasher.Verify(ctx, creds.PasswordHash, req.GetPassword())
+	ok, rehash, err := s.hasher.Verify(ctx, hash, req.GetPassword())
 	if err != nil {
 		return nil, err
 	}
-	if !ok || !creds.Active {
+	if !ok || !u.Active {
 		return nil, s.failLogin(ctx, email, ip)
 	}
 	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
 		return nil, err
 	}
 	if rehash {
-		s.upgradeHash(ctx, creds.UserID, req.GetPassword())
-	}
-	u, err := s.store.GetUser(ctx, creds.UserID)
-	if err != nil {
-		return nil, err
+		s.upgradeHash(ctx, u.ID, req.GetPassword())
 	}
 	return s.newSession(ctx, u)
 }
@@ -174,15 +170,11 @@ func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswo
 	if err := auth.CheckPassword(req.GetNewPassword()); err != nil {
 		return nil, invalidField("new_password", err.Error())
 	}
-	u, err := s.store.GetUser(ctx, c.UserID)
+	u, current, err := s.store.GetCredentialsByID(ctx, c.UserID)
 	if err != nil || !u.Active {
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
 	}
-	creds, err := s.store.GetCredentials(ctx, u.Email)
-	if err != nil {
-		return nil, err
-	}
-	ok, _, err := s.hasher.Verify(ctx, creds.PasswordHash, req.GetCurrentPassword())
+	ok, _, err := s.hasher.Verify(ctx, current, req.GetCurrentPassword())
 	if err != nil {
 		return nil, err
 	}

@@ -52,13 +52,27 @@ func (s *Store) GetUser(ctx context.Context, id string) (domain.User, error) {
 	return toUser(row), nil
 }
 
-// GetCredentials returns what sign-in needs for the email.
-func (s *Store) GetCredentials(ctx context.Context, email string) (domain.Credentials, error) {
+// GetCredentials returns the user with the email and their password hash,
+// in one query: what sign-in needs.
+func (s *Store) GetCredentials(ctx context.Context, email string) (domain.User, string, error) {
 	row, err := s.queries.GetUserByEmail(ctx, email)
 	if err != nil {
-		return domain.Credentials{}, notFoundAs(interpretError(err), userNotFound())
+		return domain.User{}, "", notFoundAs(interpretError(err), userNotFound())
 	}
-	return domain.Credentials{UserID: uuidString(row.ID), Role: domain.Role(row.Role), Active: row.IsActive, PasswordHash: row.PasswordHash}, nil
+	return toUser(row), row.PasswordHash, nil
+}
+
+// GetCredentialsByID is GetCredentials for a user id.
+func (s *Store) GetCredentialsByID(ctx context.Context, id string) (domain.User, string, error) {
+	uid, ok := parseUUID(id)
+	if !ok {
+		return domain.User{}, "", userNotFound()
+	}
+	row, err := s.queries.GetUser(ctx, uid)
+	if err != nil {
+		return domain.User{}, "", notFoundAs(interpretError(err), userNotFound())
+	}
+	return toUser(row), row.PasswordHash, nil
 }
 
 // GetUserByEmail returns the user with the email, active or not.
