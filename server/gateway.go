@@ -33,6 +33,7 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 	hmbv1.File_hiremebahamas_v1_health_proto.Services().ByName("HealthService"),
 	hmbv1.File_hiremebahamas_v1_auth_proto.Services().ByName("AuthService"),
 	hmbv1.File_hiremebahamas_v1_users_proto.Services().ByName("UserService"),
+	hmbv1.File_hiremebahamas_v1_jobs_proto.Services().ByName("JobService"),
 }
 
 // newGateway returns the REST handler. It calls the gRPC server through conn,
@@ -84,6 +85,7 @@ func newGateway(ctx context.Context, conn *grpc.ClientConn, cookieMaxAge time.Du
 		hmbv1.RegisterHealthServiceHandler,
 		hmbv1.RegisterAuthServiceHandler,
 		hmbv1.RegisterUserServiceHandler,
+		hmbv1.RegisterJobServiceHandler,
 	} {
 		if err := register(ctx, mux, conn); err != nil {
 			return nil, err

@@ -106,6 +106,7 @@ func TestSanitizeRequestID(t *testing.T) {
 func TestPolicyCoversEveryMethod(t *testing.T) {
 	for _, file := range []protoreflect.FileDescriptor{
 		hmbv1.File_hiremebahamas_v1_auth_proto, hmbv1.File_hiremebahamas_v1_users_proto, hmbv1.File_hiremebahamas_v1_health_proto,
+		hmbv1.File_hiremebahamas_v1_jobs_proto,
 	} {
 		services := file.Services()
 		for i := range services.Len() {

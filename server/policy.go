@@ -26,6 +26,7 @@ var (
 	signedIn      = access{}
 	employers     = access{roles: []domain.Role{domain.RoleEmployer, domain.RoleAdmin}}
 	administrator = access{roles: []domain.Role{domain.RoleAdmin}}
+	seekers       = access{roles: []domain.Role{domain.RoleJobSeeker}}
 )
 
 // policy is the one place that says who may call what, for gRPC and REST
@@ -46,6 +47,23 @@ var policy = map[string]access{
 	hmbv1.UserService_DeactivateUser_FullMethodName: administrator,
 	hmbv1.UserService_ReactivateUser_FullMethodName: administrator,
 	hmbv1.UserService_SetUserRole_FullMethodName:    administrator,
+
+	// Ownership of a job or application is checked by the handlers.
+	hmbv1.JobService_CreateJob_FullMethodName:               employers,
+	hmbv1.JobService_GetJob_FullMethodName:                  anyone,
+	hmbv1.JobService_GetJobStats_FullMethodName:             anyone,
+	hmbv1.JobService_UpdateJob_FullMethodName:               employers,
+	hmbv1.JobService_DeleteJob_FullMethodName:               employers,
+	hmbv1.JobService_ListJobs_FullMethodName:                anyone,
+	hmbv1.JobService_GetJobPosting_FullMethodName:           anyone,
+	hmbv1.JobService_ApplyToJob_FullMethodName:              seekers,
+	hmbv1.JobService_ListJobApplications_FullMethodName:     employers,
+	hmbv1.JobService_ListMyApplications_FullMethodName:      signedIn,
+	hmbv1.JobService_UpdateApplicationStatus_FullMethodName: employers,
+	hmbv1.JobService_WithdrawApplication_FullMethodName:     signedIn,
+	hmbv1.JobService_SaveJob_FullMethodName:                 signedIn,
+	hmbv1.JobService_UnsaveJob_FullMethodName:               signedIn,
+	hmbv1.JobService_ListSavedJobs_FullMethodName:           signedIn,
 }
 
 // accessFor returns the policy of a method. Probes and reflection are open.

@@ -171,7 +171,7 @@ func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domai
 	if after != nil {
 		uid, ok := parseUUID(after.ID)
 		if !ok {
-			return nil, domain.Errorf(domain.ErrInvalid, "PAGE_TOKEN_INVALID", "page_token is not valid")
+			return nil, pageTokenInvalid()
 		}
 		params.AfterTime = pgtype.Timestamptz{Time: after.CreateTime, Valid: true}
 		params.AfterID = uid

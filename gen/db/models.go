@@ -8,6 +8,45 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Application struct {
+	ID          pgtype.UUID
+	JobID       pgtype.UUID
+	ApplicantID pgtype.UUID
+	CoverLetter string
+	ResumeUrl   string
+	Status      string
+	CreateTime  pgtype.Timestamptz
+	UpdateTime  pgtype.Timestamptz
+}
+
+type Job struct {
+	ID             pgtype.UUID
+	EmployerID     pgtype.UUID
+	RequestID      pgtype.UUID
+	Company        string
+	Title          string
+	Description    string
+	Requirements   string
+	Benefits       string
+	Category       string
+	EmploymentType string
+	Island         string
+	Location       string
+	Remote         bool
+	SalaryMin      float64
+	SalaryMax      float64
+	SalaryCurrency string
+	SalaryPeriod   string
+	Skills         []string
+	Status         string
+	PublishTime    pgtype.Timestamptz
+	ExpireTime     pgtype.Timestamptz
+	CreateTime     pgtype.Timestamptz
+	UpdateTime     pgtype.Timestamptz
+	Version        int32
+	Search         interface{}
+}
+
 type LoginFailure struct {
 	ID         int64
 	Email      string
@@ -24,6 +63,12 @@ type RefreshToken struct {
 	CreateTime pgtype.Timestamptz
 	SpentTime  pgtype.Timestamptz
 	RevokeTime pgtype.Timestamptz
+}
+
+type SavedJob struct {
+	UserID     pgtype.UUID
+	JobID      pgtype.UUID
+	CreateTime pgtype.Timestamptz
 }
 
 type User struct {

@@ -1,0 +1,621 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+
+	"slices"
+	"strings"
+	"time"
+
+	"google.golang.org/genproto/googleapis/api/httpbody"
+	"google.golang.org/protobuf/types/known/emptypb"
+
+	"github.com/hiremebahamas/api/auth"
+	"github.com/hiremebahamas/api/domain"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/store"
+)
+
+// defaultJobLifetime is how long a job stays open unless it says otherwise.
+const defaultJobLifetime = 30 * 24 * time.Hour
+
+// JobServer implements hiremebahamas.v1.JobService.
+type JobServer struct {
+	hmbv1.UnimplementedJobServiceServer
+	store *store.Store
+	now   func() time.Time
+}
+
+var _ hmbv1.JobServiceServer = (*JobServer)(nil)
+
+func isAdmin(c auth.Claims) bool { return domain.Role(c.Role) == domain.RoleAdmin }
+
+// visible reports whether the caller may see a job: drafts only by their
+// owner and admins.
+func visible(ctx context.Context, j domain.Job) bool {
+	if j.Status != domain.JobDraft {
+		return true
+	}
+	c, ok := auth.ClaimsFrom(ctx)
+	return ok && (c.UserID == j.EmployerID || isAdmin(c))
+}
+
+// owned loads a job the caller must own (or administer) to change.
+func (s *JobServer) owned(ctx context.Context, id string) (domain.Job, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return domain.Job{}, err
+	}
+	j, err := s.store.GetJob(ctx, id)
+	if err != nil {
+		return domain.Job{}, err
+	}
+	if !visible(ctx, j) {
+		return domain.Job{}, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+	}
+	if j.EmployerID != c.UserID && !isAdmin(c) {
+		return domain.Job{}, domain.Errorf(domain.ErrPermissionDenied, "NOT_JOB_OWNER", "only the employer who posted this job may do that")
+	}
+	return j, nil
+}
+
+func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) (*hmbv1.Job, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	in := req.GetJob()
+	j := domain.Job{EmployerID: c.UserID, Status: domain.JobOpen}
+	if err := applyJobFields(&j, in, []string{"company", "title", "description", "requirements", "benefits", "category",
+		"employment_type", "island", "location", "remote", "salary", "skills"}); err != nil {
+		return nil, err
+	}
+	if in.GetStatus() != hmbv1.JobStatus_JOB_STATUS_UNSPECIFIED {
+		j.Status = jobStatusName(in.GetStatus())
+	}
+	if j.Status != domain.JobOpen && j.Status != domain.JobDraft {
+		return nil, invalidField("job.status", "a new job is DRAFT or OPEN")
+	}
+	if in.GetExpireTime() != nil {
+		j.ExpireTime = in.GetExpireTime().AsTime()
+	}
+	if j.Company == "" {
+		employer, err := s.store.GetUser(ctx, c.UserID)
+		if err != nil {
+			return nil, err
+		}
+		j.Company = employer.CompanyName
+	}
+	if j.Company == "" {
+		return nil, invalidField("job.company", "required when your profile has no company_name")
+	}
+	if j.Status == domain.JobOpen {
+		if err := s.publish(&j); err != nil {
+			return nil, err
+		}
+	}
+	created, _, err := s.store.CreateJob(ctx, j, req.GetRequestId())
+	if err != nil {
+		return nil, err
+	}
+	return jobToProto(created), nil
+}
+
+// publish opens a job now, expiring 30 days later unless it says otherwise.
+func (s *JobServer) publish(j *domain.Job) error {
+	now := s.now()
+	if j.PublishTime.IsZero() {
+		j.PublishTime = now
+	}
+	if j.ExpireTime.IsZero() {
+		j.ExpireTime = now.Add(defaultJobLifetime)
+	}
+	if !j.ExpireTime.After(now) {
+		return invalidField("job.expire_time", "must be in the future for an open job")
+	}
+	if !j.ExpireTime.After(j.PublishTime) {
+		return invalidField("job.expire_time", "must be after publish_time")
+	}
+	return nil
+}
+
+// applyJobFields copies the named fields from in to j, checking each.
+func applyJobFields(j *domain.Job, in *hmbv1.Job, paths []string) error {
+	for _, p := range paths {
+		switch p {
+		case "company":
+			j.Company = strings.TrimSpace(in.GetCompany())
+		case "title":
+			if j.Title = strings.TrimSpace(in.GetTitle()); j.Title == "" {
+				return invalidField("job.title", "required, 1 to 200 characters")
+			}
+		case "description":
+			if j.Description = strings.TrimSpace(in.GetDescription()); j.Description == "" {
+				return invalidField("job.description", "required, 1 to 20,000 characters")
+			}
+		case "requirements":
+			j.Requirements = in.GetRequirements()
+		case "benefits":
+			j.Benefits = in.GetBenefits()
+		case "category":
+			if j.Category = categoryName(in.GetCategory()); j.Category == "" {
+				return invalidField("job.category", "required")
+			}
+		case "employment_type":
+			if j.EmploymentType = employmentName(in.GetEmploymentType()); j.EmploymentType == "" {
+				return invalidField("job.employment_type", "required")
+			}
+		case "island":
+			if j.Island = islandFromProto(in.GetIsland()); j.Island == "" {
+				return invalidField("job.island", "required")
+			}
+		case "location":
+			j.Location = in.GetLocation()
+		case "remote":
+			j.Remote = in.GetRemote()
+		case "salary":
+			sal := in.GetSalary()
+			j.Salary = domain.Salary{Min: sal.GetMin(), Max: sal.GetMax(), Currency: sal.GetCurrency(), Period: periodName(sal.GetPeriod())}
+			if j.Salary.Currency == "" {
+				j.Salary.Currency = "BSD"
+			}
+		case "skills":
+			j.Skills = in.GetSkills()
+		default:
+			return invalidField("update_mask", "unknown or read-only field "+quote(p))
+		}
+	}
+	return nil
+}
+
+// jobMutableFields are the fields UpdateJob accepts, besides status and
+// expire_time which have rules of their own.
+var jobMutableFields = []string{"company", "title", "description", "requirements", "benefits", "category",
+	"employment_type", "island", "location", "remote", "salary", "skills"}
+
+// jobMoves lists the status changes an owner may make.
+var jobMoves = map[string][]string{
+	domain.JobDraft:  {domain.JobOpen},
+	domain.JobOpen:   {domain.JobClosed, domain.JobFilled},
+	domain.JobClosed: {domain.JobOpen, domain.JobFilled},
+}
+
+func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
+	j, err := s.store.GetJob(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if !visible(ctx, j) {
+		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+	}
+	return jobToProto(j), nil
+}
+
+func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) (*hmbv1.Job, error) {
+	in := req.GetJob()
+	paths := req.GetUpdateMask().GetPaths()
+	if len(paths) == 0 {
+		return nil, invalidField("update_mask", "name at least one field to change")
+	}
+	var fields []string
+	for _, p := range paths {
+		switch {
+		case p == "status" || p == "expire_time":
+		case p == "etag" || p == "id":
+			// Identify the job and its version; not changes.
+		case strings.HasPrefix(p, "salary."):
+			fields = append(fields, "salary")
+		case slices.Contains(jobMutableFields, p):
+			fields = append(fields, p)
+		default:
+			return nil, invalidField("update_mask", "unknown or read-only field "+quote(p))
+		}
+	}
+	j, err := s.owned(ctx, in.GetId())
+	if err != nil {
+		return nil, err
+	}
+	expected := j.Version
+	if in.GetEtag() != "" {
+		v, ok := parseEtag(in.GetEtag())
+		if !ok {
+			return nil, invalidField("job.etag", "not an etag this service issued")
+		}
+		if v != j.Version {
+			return nil, domain.Errorf(domain.ErrAborted, "ETAG_MISMATCH", "the job changed since it was read; fetch it again")
+		}
+	}
+	if err := applyJobFields(&j, in, fields); err != nil {
+		return nil, err
+	}
+	if slices.Contains(paths, "expire_time") {
+		if in.GetExpireTime() == nil {
+			return nil, invalidField("job.expire_time", "required when named in update_mask")
+		}
+		j.ExpireTime = in.GetExpireTime().AsTime()
+		if !j.PublishTime.IsZero() && !j.ExpireTime.After(j.PublishTime) {
+			return nil, invalidField("job.expire_time", "must be after publish_time")
+		}
+	}
+	if slices.Contains(paths, "status") {
+		to := jobStatusName(in.GetStatus())
+		if to != j.Status {
+			if !slices.Contains(jobMoves[j.Status], to) {
+				return nil, domain.Errorf(domain.ErrFailedPrecondition, "INVALID_STATUS_CHANGE", "job.status: a %s job cannot become %s", j.Status, to)
+			}
+			j.Status = to
+			if to == domain.JobOpen {
+				if err := s.publish(&j); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if j.Company == "" {
+		return nil, invalidField("job.company", "cannot be empty")
+	}
+	updated, err := s.store.UpdateJob(ctx, j, expected)
+	if err != nil {
+		return nil, err
+	}
+	return jobToProto(updated), nil
+}
+
+func (s *JobServer) DeleteJob(ctx context.Context, req *hmbv1.DeleteJobRequest) (*emptypb.Empty, error) {
+	if _, err := s.owned(ctx, req.GetId()); err != nil {
+		return nil, err
+	}
+	if err := s.store.DeleteJob(ctx, req.GetId()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *JobServer) GetJobStats(ctx context.Context, _ *hmbv1.GetJobStatsRequest) (*hmbv1.JobStats, error) {
+	st, err := s.store.JobStats(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &hmbv1.JobStats{ActiveJobs: int32(st.ActiveJobs), CompaniesHiring: int32(st.CompaniesHiring), NewThisWeek: int32(st.NewThisWeek)}, nil
+}
+
+// jobListQuery is what a ListJobs page token is bound to.
+type jobListQuery struct {
+	Filter domain.JobFilter
+	Order  string
+}
+
+func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
+	f := domain.JobFilter{
+		Query: strings.TrimSpace(req.GetQ()), Remote: req.Remote, SalaryMin: req.GetSalaryMin(),
+		PostedWithinDays: int(req.GetPostedWithinDays()), EmployerID: req.GetEmployerId(),
+	}
+	for _, i := range req.GetIsland() {
+		f.Islands = append(f.Islands, islandFromProto(i))
+	}
+	for _, c := range req.GetCategory() {
+		f.Categories = append(f.Categories, categoryName(c))
+	}
+	for _, e := range req.GetEmploymentType() {
+		f.EmploymentTypes = append(f.EmploymentTypes, employmentName(e))
+	}
+	order := req.GetOrderBy()
+	if order == "" {
+		order = domain.OrderNewest
+		if store.TSQuery(f.Query) != "" {
+			order = domain.OrderRelevance
+		}
+	}
+	if order == domain.OrderRelevance && store.TSQuery(f.Query) == "" {
+		return nil, invalidField("order_by", "relevance needs q")
+	}
+	query := jobListQuery{Filter: f, Order: order}
+	var after *domain.JobCursor
+	if req.GetPageToken() != "" {
+		t, err := decodePageToken(req.GetPageToken(), query)
+		if err != nil {
+			return nil, err
+		}
+		after = &domain.JobCursor{Rank: t.Rank, Time: t.Time, Salary: t.Salary, ID: t.ID}
+	}
+	size := pageSize(req.GetPageSize())
+	hits, err := s.store.SearchJobs(ctx, f, order, after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &hmbv1.ListJobsResponse{Jobs: make([]*hmbv1.Job, 0, min(len(hits), size))}
+	if len(hits) > size {
+		hits = hits[:size]
+		last := hits[size-1]
+		resp.NextPageToken = pageToken{Time: last.PublishTime, Rank: last.Rank, Salary: max(last.Salary.Min, last.Salary.Max),
+			ID: last.ID, Query: queryDigest(query)}.encode()
+	}
+	for _, h := range hits {
+		resp.Jobs = append(resp.Jobs, jobToProto(h.Job))
+	}
+	if after == nil && resp.NextPageToken == "" {
+		resp.TotalSize = int32(len(hits))
+	} else {
+		n, err := s.store.CountJobs(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		resp.TotalSize = int32(n)
+	}
+	if req.GetFacets() {
+		fc, err := s.store.JobFacets(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		resp.Facets = &hmbv1.Facets{
+			Island:         facetCounts(fc.Island, "ISLAND_"),
+			Category:       facetCounts(fc.Category, "JOB_CATEGORY_"),
+			EmploymentType: facetCounts(fc.EmploymentType, "EMPLOYMENT_TYPE_"),
+		}
+	}
+	return resp, nil
+}
+
+// facetCounts lists counts largest first, ties by name.
+func facetCounts(m map[string]int, prefix string) []*hmbv1.FacetCount {
+	out := make([]*hmbv1.FacetCount, 0, len(m))
+	for k, n := range m {
+		out = append(out, &hmbv1.FacetCount{Value: prefix + k, Count: int32(n)})
+	}
+	slices.SortFunc(out, func(a, b *hmbv1.FacetCount) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Value, b.Value)
+	})
+	return out
+}
+
+// schema.org employmentType values.
+var schemaEmployment = map[string]string{
+	"FULL_TIME": "FULL_TIME", "PART_TIME": "PART_TIME", "CONTRACT": "CONTRACTOR",
+	"TEMPORARY": "TEMPORARY", "INTERNSHIP": "INTERN", "SEASONAL": "TEMPORARY",
+}
+
+// schema.org unitText values.
+var schemaPeriod = map[string]string{"HOURLY": "HOUR", "WEEKLY": "WEEK", "MONTHLY": "MONTH", "YEARLY": "YEAR"}
+
+func (s *JobServer) GetJobPosting(ctx context.Context, req *hmbv1.GetJobPostingRequest) (*httpbody.HttpBody, error) {
+	j, err := s.store.GetJob(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	if j.Status != domain.JobOpen || j.PublishTime.After(now) || !j.ExpireTime.After(now) {
+		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such open job")
+	}
+	posting := map[string]any{
+		"@context":           "https://schema.org/",
+		"@type":              "JobPosting",
+		"title":              j.Title,
+		"description":        j.Description,
+		"datePosted":         j.PublishTime.UTC().Format(time.RFC3339),
+		"validThrough":       j.ExpireTime.UTC().Format(time.RFC3339),
+		"employmentType":     schemaEmployment[j.EmploymentType],
+		"identifier":         map[string]any{"@type": "PropertyValue", "name": j.Company, "value": j.ID},
+		"hiringOrganization": map[string]any{"@type": "Organization", "name": j.Company},
+		"jobLocation": map[string]any{"@type": "Place", "address": map[string]any{
+			"@type": "PostalAddress", "addressLocality": j.Location, "addressRegion": islandTitle(j.Island), "addressCountry": "BS",
+		}},
+	}
+	if len(j.Skills) > 0 {
+		posting["skills"] = strings.Join(j.Skills, ", ")
+	}
+	if j.Remote {
+		posting["jobLocationType"] = "TELECOMMUTE"
+		posting["applicantLocationRequirements"] = map[string]any{"@type": "Country", "name": "BS"}
+	}
+	if j.Salary.Min > 0 || j.Salary.Max > 0 {
+		value := map[string]any{"@type": "QuantitativeValue", "unitText": schemaPeriod[j.Salary.Period]}
+		if j.Salary.Max > 0 {
+			value["minValue"], value["maxValue"] = j.Salary.Min, j.Salary.Max
+		} else {
+			value["value"] = j.Salary.Min
+		}
+		posting["baseSalary"] = map[string]any{"@type": "MonetaryAmount", "currency": j.Salary.Currency, "value": value}
+	}
+	body, err := json.Marshal(posting)
+	if err != nil {
+		return nil, err
+	}
+	return &httpbody.HttpBody{ContentType: "application/ld+json", Data: body}, nil
+}
+
+// islandTitle spells an island's name as people write it.
+func islandTitle(name string) string {
+	words := strings.Split(strings.ToLower(name), "_")
+	for i, w := range words {
+		if w != "" {
+			words[i] = strings.ToUpper(w[:1]) + w[1:]
+		}
+	}
+	return strings.Join(words, " ")
+}
+
+func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest) (*hmbv1.Application, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.store.GetJob(ctx, req.GetJobId())
+	if err != nil {
+		return nil, err
+	}
+	if !visible(ctx, j) {
+		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+	}
+	if j.EmployerID == c.UserID {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "OWN_JOB", "you cannot apply to your own job")
+	}
+	if now := s.now(); j.Status != domain.JobOpen || !j.ExpireTime.After(now) {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "JOB_NOT_OPEN", "this job is not taking applications")
+	}
+	a, err := s.store.CreateApplication(ctx, domain.Application{
+		JobID: j.ID, JobTitle: j.Title, ApplicantID: c.UserID,
+		CoverLetter: strings.TrimSpace(req.GetCoverLetter()), ResumeURL: req.GetResumeUrl(),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return applicationToProto(a), nil
+}
+
+func (s *JobServer) ListJobApplications(ctx context.Context, req *hmbv1.ListJobApplicationsRequest) (*hmbv1.ListApplicationsResponse, error) {
+	if _, err := s.owned(ctx, req.GetJobId()); err != nil {
+		return nil, err
+	}
+	return listApplications(req.GetPageToken(), req.GetPageSize(), "job:"+req.GetJobId(), func(after *domain.PageCursor, limit int) ([]domain.Application, error) {
+		return s.store.ListJobApplications(ctx, req.GetJobId(), after, limit)
+	})
+}
+
+func (s *JobServer) ListMyApplications(ctx context.Context, req *hmbv1.ListMyApplicationsRequest) (*hmbv1.ListApplicationsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return listApplications(req.GetPageToken(), req.GetPageSize(), "me:"+c.UserID, func(after *domain.PageCursor, limit int) ([]domain.Application, error) {
+		return s.store.ListMyApplications(ctx, c.UserID, after, limit)
+	})
+}
+
+// listApplications pages applications newest first with a token bound to
+// scope.
+func listApplications(token string, requested int32, scope string, list func(*domain.PageCursor, int) ([]domain.Application, error)) (*hmbv1.ListApplicationsResponse, error) {
+	var after *domain.PageCursor
+	if token != "" {
+		t, err := decodePageToken(token, scope)
+		if err != nil {
+			return nil, err
+		}
+		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
+	}
+	size := pageSize(requested)
+	apps, err := list(after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &hmbv1.ListApplicationsResponse{Applications: make([]*hmbv1.Application, 0, min(len(apps), size))}
+	if len(apps) > size {
+		apps = apps[:size]
+		last := apps[size-1]
+		resp.NextPageToken = pageToken{Time: last.CreateTime, ID: last.ID, Query: queryDigest(scope)}.encode()
+	}
+	for _, a := range apps {
+		resp.Applications = append(resp.Applications, applicationToProto(a))
+	}
+	return resp, nil
+}
+
+func (s *JobServer) UpdateApplicationStatus(ctx context.Context, req *hmbv1.UpdateApplicationStatusRequest) (*hmbv1.Application, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.store.GetApplication(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if a.EmployerID != c.UserID && !isAdmin(c) {
+		if a.ApplicantID == c.UserID {
+			return nil, domain.Errorf(domain.ErrPermissionDenied, "NOT_JOB_OWNER", "only the employer moves an application; applicants may withdraw")
+		}
+		return nil, domain.Errorf(domain.ErrNotFound, "APPLICATION_NOT_FOUND", "no such application")
+	}
+	to := appStatusName(req.GetStatus())
+	if !domain.CanMove(a.Status, to) {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "INVALID_TRANSITION", "status: an application that is %s cannot become %s", a.Status, to)
+	}
+	moved, err := s.store.MoveApplication(ctx, a, to)
+	if err != nil {
+		return nil, err
+	}
+	return applicationToProto(moved), nil
+}
+
+func (s *JobServer) WithdrawApplication(ctx context.Context, req *hmbv1.WithdrawApplicationRequest) (*hmbv1.Application, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.store.GetApplication(ctx, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	if a.ApplicantID != c.UserID {
+		return nil, domain.Errorf(domain.ErrNotFound, "APPLICATION_NOT_FOUND", "no such application")
+	}
+	if !domain.ApplicationOpen(a.Status) {
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "APPLICATION_CLOSED", "an application that is %s cannot be withdrawn", a.Status)
+	}
+	moved, err := s.store.MoveApplication(ctx, a, domain.AppWithdrawn)
+	if err != nil {
+		return nil, err
+	}
+	return applicationToProto(moved), nil
+}
+
+func (s *JobServer) SaveJob(ctx context.Context, req *hmbv1.SaveJobRequest) (*emptypb.Empty, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	j, err := s.store.GetJob(ctx, req.GetJobId())
+	if err != nil {
+		return nil, err
+	}
+	if !visible(ctx, j) {
+		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+	}
+	if err := s.store.SaveJob(ctx, c.UserID, j.ID); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *JobServer) UnsaveJob(ctx context.Context, req *hmbv1.UnsaveJobRequest) (*emptypb.Empty, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.store.UnsaveJob(ctx, c.UserID, req.GetJobId()); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *JobServer) ListSavedJobs(ctx context.Context, req *hmbv1.ListSavedJobsRequest) (*hmbv1.ListSavedJobsResponse, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return nil, err
+	}
+	scope := "saved:" + c.UserID
+	var after *domain.PageCursor
+	if req.GetPageToken() != "" {
+		t, err := decodePageToken(req.GetPageToken(), scope)
+		if err != nil {
+			return nil, err
+		}
+		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
+	}
+	size := pageSize(req.GetPageSize())
+	jobs, saved, err := s.store.ListSavedJobs(ctx, c.UserID, after, size+1)
+	if err != nil {
+		return nil, err
+	}
+	resp := &hmbv1.ListSavedJobsResponse{Jobs: make([]*hmbv1.Job, 0, min(len(jobs), size))}
+	if len(jobs) > size {
+		jobs = jobs[:size]
+		resp.NextPageToken = pageToken{Time: saved[size-1], ID: jobs[size-1].ID, Query: queryDigest(scope)}.encode()
+	}
+	for _, j := range jobs {
+		resp.Jobs = append(resp.Jobs, jobToProto(j))
+	}
+	return resp, nil
+}

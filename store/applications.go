@@ -1,0 +1,126 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/gen/db"
+)
+
+func toApplication(a db.Application, jobTitle string) domain.Application {
+	return domain.Application{
+		ID: uuidString(a.ID), JobID: uuidString(a.JobID), JobTitle: jobTitle, ApplicantID: uuidString(a.ApplicantID),
+		CoverLetter: a.CoverLetter, ResumeURL: a.ResumeUrl, Status: a.Status,
+		CreateTime: a.CreateTime.Time, UpdateTime: a.UpdateTime.Time,
+	}
+}
+
+func applicationNotFound() error {
+	return domain.Errorf(domain.ErrNotFound, "APPLICATION_NOT_FOUND", "no such application")
+}
+
+// CreateApplication stores an application; a second one by the same
+// applicant to the same job fails with ErrAlreadyExists, ALREADY_APPLIED.
+func (s *Store) CreateApplication(ctx context.Context, a domain.Application) (domain.Application, error) {
+	job, ok1 := parseUUID(a.JobID)
+	applicant, ok2 := parseUUID(a.ApplicantID)
+	if !ok1 || !ok2 {
+		return domain.Application{}, jobNotFound()
+	}
+	row, err := s.queries.CreateApplication(ctx, db.CreateApplicationParams{
+		JobID: job, ApplicantID: applicant, CoverLetter: a.CoverLetter, ResumeUrl: a.ResumeURL,
+	})
+	if err != nil {
+		if err = interpretError(err); errors.Is(err, domain.ErrAlreadyExists) {
+			return domain.Application{}, domain.Errorf(domain.ErrAlreadyExists, "ALREADY_APPLIED", "you have already applied to this job")
+		}
+		return domain.Application{}, err
+	}
+	return toApplication(row, a.JobTitle), nil
+}
+
+// GetApplication returns an application with its job's owner and title.
+func (s *Store) GetApplication(ctx context.Context, id string) (domain.Application, error) {
+	uid, ok := parseUUID(id)
+	if !ok {
+		return domain.Application{}, applicationNotFound()
+	}
+	r, err := s.queries.GetApplication(ctx, uid)
+	if err != nil {
+		return domain.Application{}, notFoundAs(interpretError(err), applicationNotFound())
+	}
+	a := toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
+		ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
+	a.EmployerID = uuidString(r.EmployerID)
+	return a, nil
+}
+
+// MoveApplication changes an application's status from `from` to `to`,
+// failing with ErrAborted if it is no longer at `from`.
+func (s *Store) MoveApplication(ctx context.Context, a domain.Application, to string) (domain.Application, error) {
+	uid, ok := parseUUID(a.ID)
+	if !ok {
+		return domain.Application{}, applicationNotFound()
+	}
+	row, err := s.queries.SetApplicationStatus(ctx, db.SetApplicationStatusParams{ID: uid, Status: to, FromStatus: a.Status})
+	if err != nil {
+		if err = interpretError(err); errors.Is(err, domain.ErrNotFound) {
+			return domain.Application{}, domain.Errorf(domain.ErrAborted, "APPLICATION_CHANGED", "the application changed meanwhile; fetch it again")
+		}
+		return domain.Application{}, err
+	}
+	moved := toApplication(row, a.JobTitle)
+	moved.EmployerID = a.EmployerID
+	return moved, nil
+}
+
+// ListJobApplications pages a job's applications, newest first.
+func (s *Store) ListJobApplications(ctx context.Context, jobID string, after *domain.PageCursor, limit int) ([]domain.Application, error) {
+	jid, ok := parseUUID(jobID)
+	if !ok {
+		return nil, jobNotFound()
+	}
+	params := db.ListJobApplicationsParams{JobID: jid, PageLimit: int32(limit)}
+	if after != nil {
+		if params.AfterID, ok = parseUUID(after.ID); !ok {
+			return nil, pageTokenInvalid()
+		}
+		params.AfterTime = timestamp(after.Time)
+	}
+	rows, err := s.queries.ListJobApplications(ctx, params)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	out := make([]domain.Application, len(rows))
+	for i, r := range rows {
+		out[i] = toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
+			ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
+	}
+	return out, nil
+}
+
+// ListMyApplications pages an applicant's applications, newest first.
+func (s *Store) ListMyApplications(ctx context.Context, applicantID string, after *domain.PageCursor, limit int) ([]domain.Application, error) {
+	uid, ok := parseUUID(applicantID)
+	if !ok {
+		return nil, userNotFound()
+	}
+	params := db.ListMyApplicationsParams{ApplicantID: uid, PageLimit: int32(limit)}
+	if after != nil {
+		if params.AfterID, ok = parseUUID(after.ID); !ok {
+			return nil, pageTokenInvalid()
+		}
+		params.AfterTime = timestamp(after.Time)
+	}
+	rows, err := s.queries.ListMyApplications(ctx, params)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	out := make([]domain.Application, len(rows))
+	for i, r := range rows {
+		out[i] = toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
+			ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
+	}
+	return out, nil
+}

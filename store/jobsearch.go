@@ -1,0 +1,176 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/hiremebahamas/api/domain"
+)
+
+// The board's list query is built here rather than by sqlc: its filters are
+// optional and repeatable, and it has three orders, each with its own keyset
+// condition and index. Every value is a bind parameter.
+
+const jobColumns = `id, employer_id, request_id, company, title, description, requirements, benefits, category,
+	employment_type, island, location, remote, salary_min, salary_max, salary_currency, salary_period, skills,
+	status, publish_time, expire_time, create_time, update_time, version`
+
+// MaxCountedJobs is where counting stops: total_size is exact below it.
+const MaxCountedJobs = 10000
+
+// jobQuery accumulates a WHERE clause and its arguments.
+type jobQuery struct {
+	where []string
+	args  []any
+	query string // the tsquery text, if searching
+}
+
+func (q *jobQuery) arg(v any) string {
+	q.args = append(q.args, v)
+	return fmt.Sprintf("$%d", len(q.args))
+}
+
+func (q *jobQuery) add(format string, v any) {
+	q.where = append(q.where, fmt.Sprintf(format, q.arg(v)))
+}
+
+func newJobQuery(f domain.JobFilter) *jobQuery {
+	q := &jobQuery{where: []string{"status = 'OPEN'", "publish_time <= now()", "expire_time > now()"}}
+	if ts := TSQuery(f.Query); ts != "" {
+		q.query = q.arg(ts)
+		q.where = append(q.where, "search @@ to_tsquery('english', "+q.query+")")
+	}
+	if len(f.Islands) > 0 {
+		q.add("island = ANY(%s::text[])", f.Islands)
+	}
+	if len(f.Categories) > 0 {
+		q.add("category = ANY(%s::text[])", f.Categories)
+	}
+	if len(f.EmploymentTypes) > 0 {
+		q.add("employment_type = ANY(%s::text[])", f.EmploymentTypes)
+	}
+	if f.Remote != nil {
+		q.add("remote = %s", *f.Remote)
+	}
+	if f.SalaryMin > 0 {
+		q.add("greatest(salary_min, salary_max) >= %s", f.SalaryMin)
+	}
+	if f.PostedWithinDays > 0 {
+		q.add("publish_time > now() - make_interval(days => %s)", f.PostedWithinDays)
+	}
+	if f.EmployerID != "" {
+		uid, ok := parseUUID(f.EmployerID)
+		if !ok {
+			q.where = append(q.where, "false")
+		} else {
+			q.add("employer_id = %s", uid)
+		}
+	}
+	return q
+}
+
+// TSQuery turns what a person typed into a safe tsquery: the words, ANDed,
+// the last one also matching as a prefix. Search syntax characters separate
+// words; they are never passed through.
+func TSQuery(text string) string {
+	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
+	})
+	if len(words) > 16 {
+		words = words[:16]
+	}
+	if len(words) == 0 {
+		return ""
+	}
+	return strings.Join(words, " & ") + ":*"
+}
+
+// SearchJobs returns up to limit open jobs matching f in the given order,
+// after the cursor.
+func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string, after *domain.JobCursor, limit int) ([]domain.JobHit, error) {
+	q := newJobQuery(f)
+	rank := "0::real"
+	if q.query != "" {
+		rank = "ts_rank_cd(search, to_tsquery('english', " + q.query + "))::real"
+	}
+	var key, orderBy string
+	switch order {
+	case domain.OrderRelevance:
+		key, orderBy = rank, rank+" DESC, id DESC"
+	case domain.OrderSalary:
+		key, orderBy = "greatest(salary_min, salary_max)", "greatest(salary_min, salary_max) DESC, id DESC"
+	default:
+		key, orderBy = "publish_time", "publish_time DESC, id DESC"
+	}
+	if after != nil {
+		id, ok := parseUUID(after.ID)
+		if !ok {
+			return nil, pageTokenInvalid()
+		}
+		var v any = after.Time
+		switch order {
+		case domain.OrderRelevance:
+			v = after.Rank
+		case domain.OrderSalary:
+			v = after.Salary
+		}
+		val := q.arg(v)
+		q.where = append(q.where, fmt.Sprintf("(%s, id) < (%s, %s)", key, val, q.arg(id)))
+	}
+	sql := fmt.Sprintf("SELECT %s, %s AS rank FROM jobs WHERE %s ORDER BY %s LIMIT %s",
+		jobColumns, rank, strings.Join(q.where, " AND "), orderBy, q.arg(limit))
+	rows, err := s.pool.Query(ctx, sql, q.args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	hits, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.JobHit, error) {
+		var r jobRow
+		var h domain.JobHit
+		err := row.Scan(&r.ID, &r.EmployerID, &r.RequestID, &r.Company, &r.Title, &r.Description, &r.Requirements,
+			&r.Benefits, &r.Category, &r.EmploymentType, &r.Island, &r.Location, &r.Remote, &r.SalaryMin, &r.SalaryMax,
+			&r.SalaryCurrency, &r.SalaryPeriod, &r.Skills, &r.Status, &r.PublishTime, &r.ExpireTime, &r.CreateTime,
+			&r.UpdateTime, &r.Version, &h.Rank)
+		h.Job = toJob(r)
+		return h, err
+	})
+	return hits, interpretError(err)
+}
+
+// CountJobs counts open jobs matching f, stopping at MaxCountedJobs.
+func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (int, error) {
+	q := newJobQuery(f)
+	var n int
+	err := s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE %s LIMIT %d) AS matched",
+		strings.Join(q.where, " AND "), MaxCountedJobs), q.args...).Scan(&n)
+	return n, interpretError(err)
+}
+
+// JobFacets counts open jobs matching f by island, category and employment
+// type, in one pass.
+func (s *Store) JobFacets(ctx context.Context, f domain.JobFilter) (domain.JobFacets, error) {
+	q := newJobQuery(f)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT island, category, employment_type, count(*) FROM jobs WHERE %s
+		GROUP BY GROUPING SETS ((island), (category), (employment_type))`, strings.Join(q.where, " AND ")), q.args...)
+	if err != nil {
+		return domain.JobFacets{}, interpretError(err)
+	}
+	facets := domain.JobFacets{Island: map[string]int{}, Category: map[string]int{}, EmploymentType: map[string]int{}}
+	var island, category, employment *string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&island, &category, &employment, &n}, func() error {
+		switch {
+		case island != nil:
+			facets.Island[*island] = n
+		case category != nil:
+			facets.Category[*category] = n
+		case employment != nil:
+			facets.EmploymentType[*employment] = n
+		}
+		return nil
+	})
+	return facets, interpretError(err)
+}
