@@ -41,12 +41,13 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 func newGateway(ctx context.Context, conn *grpc.ClientConn, cookieMaxAge time.Duration) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
-		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, &gwruntime.JSONPb{
+		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
 			// Field names as written in the protos (snake_case), zero values
 			// included; input accepts snake_case and lowerCamelCase alike.
+			// google.api.HttpBody responses (JSON-LD) pass through as is.
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}),
+		}}),
 		gwruntime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
 			if strings.EqualFold(key, "X-Request-Id") {
 				return requestIDKey, true

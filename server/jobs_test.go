@@ -1,0 +1,528 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+// board is a service with an employer, a second employer, a seeker and an
+// admin signed in.
+type board struct {
+	*service
+	jobs                    hmbv1.JobServiceClient
+	employer, rival, seeker *hmbv1.AuthSession
+	admin                   string // access token
+}
+
+func newBoard(t *testing.T) *board {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	s := start(t, testConfig(url))
+	b := &board{service: s, jobs: hmbv1.NewJobServiceClient(s.conn)}
+	b.employer = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	b.rival = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	b.seeker = s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	admin := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	promote(t, url, admin.User.Id)
+	login, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: admin.User.Email, Password: testPassword})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.admin = login.AccessToken
+	return b
+}
+
+// post creates an open job as the employer from a template.
+func (b *board) post(t *testing.T, j *hmbv1.Job) *hmbv1.Job {
+	t.Helper()
+	if j.Company == "" {
+		j.Company = "Coral Reef Resort"
+	}
+	if j.Description == "" {
+		j.Description = "Join our team on the beach."
+	}
+	if j.Category == 0 {
+		j.Category = hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY
+	}
+	if j.EmploymentType == 0 {
+		j.EmploymentType = hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME
+	}
+	if j.Island == 0 {
+		j.Island = hmbv1.Island_ISLAND_NEW_PROVIDENCE
+	}
+	got, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: j})
+	if err != nil {
+		t.Fatalf("CreateJob(%q): %v", j.Title, err)
+	}
+	return got
+}
+
+func TestJobLifecycle(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+
+	// REST create, as the frontend does.
+	var created map[string]any
+	code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, map[string]any{
+		"title": "Night Auditor", "description": "Balance the books overnight.", "category": "JOB_CATEGORY_HOSPITALITY",
+		"employment_type": "EMPLOYMENT_TYPE_FULL_TIME", "island": "ISLAND_EXUMA", "company": "Sandals Emerald Bay",
+		"salary": map[string]any{"min": 30000, "max": 38000, "period": "SALARY_PERIOD_YEARLY"},
+	}, &created)
+	if code != http.StatusOK || created["status"] != "JOB_STATUS_OPEN" || created["publish_time"] == nil || created["etag"] == "" {
+		t.Fatalf("POST /jobs: %d %v", code, created)
+	}
+	if sal := created["salary"].(map[string]any); sal["currency"] != "BSD" {
+		t.Errorf("salary currency %v; want BSD by default", sal["currency"])
+	}
+	publish, _ := time.Parse(time.RFC3339Nano, created["publish_time"].(string))
+	expire, _ := time.Parse(time.RFC3339Nano, created["expire_time"].(string))
+	if d := expire.Sub(publish); d < 29*24*time.Hour || d > 31*24*time.Hour {
+		t.Errorf("expires %s after publishing; want 30 days", d)
+	}
+	id := created["id"].(string)
+
+	// Public read over both transports.
+	var got map[string]any
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, &got); code != http.StatusOK || got["title"] != "Night Auditor" {
+		t.Errorf("GET /jobs/{id}: %d %v", code, got)
+	}
+	job, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Update with the etag; a stale etag is ABORTED (409).
+	updated, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+		Job: &hmbv1.Job{Id: id, Title: "Senior Night Auditor", Etag: job.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+	})
+	if err != nil || updated.Title != "Senior Night Auditor" || updated.Etag == job.Etag || updated.Company != "Sandals Emerald Bay" {
+		t.Fatalf("UpdateJob: %v %v", updated, err)
+	}
+	var e restError
+	code, _ = b.call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.employer.AccessToken, map[string]any{"title": "x", "etag": job.Etag}, &e)
+	if code != http.StatusConflict || e.Error.Status != "ABORTED" {
+		t.Errorf("stale etag: %d %+v", code, e.Error)
+	}
+	// Someone else's job: 403, over both transports; nothing changes.
+	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.rival.AccessToken, map[string]any{"title": "Hijacked"}, &e); code != http.StatusForbidden {
+		t.Errorf("rival PATCH: %d", code)
+	}
+	if _, err := b.jobs.DeleteJob(withToken(b.rival.AccessToken), &hmbv1.DeleteJobRequest{Id: id}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("rival DeleteJob: %v", err)
+	}
+	if _, err := b.jobs.UpdateJob(withToken(b.seeker.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Title: "x"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("seeker UpdateJob: %v", err)
+	}
+	// Close it: it leaves the board and its posting; admins may change it.
+	if _, err := b.jobs.UpdateJob(withToken(b.admin), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+		t.Fatalf("admin closes: %v", err)
+	}
+	if _, err := b.jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: id}); status.Code(err) != codes.NotFound {
+		t.Errorf("posting of a closed job: %v", err)
+	}
+	// CLOSED cannot go back to DRAFT.
+	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("CLOSED → DRAFT: %v", err)
+	}
+	// Delete: gone for everyone.
+	if code, _ := b.call(t, http.MethodDelete, "/api/v1/jobs/"+id, b.employer.AccessToken, nil, nil); code != http.StatusOK {
+		t.Errorf("DELETE: %d", code)
+	}
+	if _, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id}); status.Code(err) != codes.NotFound {
+		t.Errorf("after delete: %v", err)
+	}
+}
+
+func TestDraftsAndIdempotentCreate(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	ctx := withToken(b.employer.AccessToken)
+	req := &hmbv1.CreateJobRequest{RequestId: "7b0e7f52-2f0b-4a52-9a47-0d1c0f3c5a11", Job: &hmbv1.Job{
+		Title: "Dive Master", Description: "Lead dives.", Company: "Stuart Cove's", Category: hmbv1.JobCategory_JOB_CATEGORY_TOURISM,
+		EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_SEASONAL, Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
+		Status: hmbv1.JobStatus_JOB_STATUS_DRAFT,
+	}}
+	first, err := b.jobs.CreateJob(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := b.jobs.CreateJob(ctx, req)
+	if err != nil || again.Id != first.Id {
+		t.Errorf("retry with the same request_id: %v %v; want job %s", again, err, first.Id)
+	}
+	// A draft is invisible to others, visible to its owner and admins.
+	for name, token := range map[string]string{"anonymous": "", "rival": b.rival.AccessToken, "seeker": b.seeker.AccessToken} {
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusNotFound {
+			t.Errorf("%s reads a draft: %d", name, code)
+		}
+	}
+	for name, token := range map[string]string{"owner": b.employer.AccessToken, "admin": b.admin} {
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusOK {
+			t.Errorf("%s reads the draft: %d", name, code)
+		}
+	}
+	// Publishing sets the publish time.
+	open, err := b.jobs.UpdateJob(ctx, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: first.Id, Status: hmbv1.JobStatus_JOB_STATUS_OPEN},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
+	if err != nil || open.PublishTime == nil || open.ExpireTime == nil {
+		t.Errorf("publish: %v %v", open, err)
+	}
+	// Seekers cannot post.
+	if _, err := b.jobs.CreateJob(withToken(b.seeker.AccessToken), &hmbv1.CreateJobRequest{Job: req.Job}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("seeker CreateJob: %v", err)
+	}
+}
+
+func TestJobBadInput(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	good := func() map[string]any {
+		return map[string]any{"title": "Chef", "description": "Cook.", "category": "JOB_CATEGORY_HOSPITALITY", "company": "Graycliff",
+			"employment_type": "EMPLOYMENT_TYPE_FULL_TIME", "island": "ISLAND_NEW_PROVIDENCE"}
+	}
+	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
+	for _, tc := range []struct {
+		name, field string
+		value       any
+	}{
+		{"unknown category", "category", "JOB_CATEGORY_SPACE"},
+		{"missing island", "island", "ISLAND_UNSPECIFIED"},
+		{"empty title", "title", ""},
+		{"overlong title", "title", strings.Repeat("t", 201)},
+		{"salary min above max", "salary", map[string]any{"min": 50000, "max": 100}},
+		{"negative salary", "salary", map[string]any{"min": -1}},
+		{"expire in the past", "expire_time", past},
+		{"bad currency", "salary", map[string]any{"min": 1, "currency": "dollars"}},
+		{"too many skills", "skills", make([]string, 31)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := good()
+			body[tc.field] = tc.value
+			var e restError
+			code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, body, &e)
+			field := strings.Split(tc.field, ".")[0]
+			if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, field) && !strings.Contains(e.Error.Message, "max") {
+				t.Errorf("%d %+v; want 400 naming %s", code, e.Error, field)
+			}
+		})
+	}
+	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.employer.User.Id})
+	if err != nil || len(resp.Jobs) != 0 {
+		t.Errorf("refused jobs were stored: %v %v", resp, err)
+	}
+	for _, q := range []string{"page_size=-1", "page_size=101", "island=ISLAND_ATLANTIS", "order_by=cheapest",
+		"q=" + strings.Repeat("q", 257), "page_token=garbage", "employer_id=not-a-uuid", "order_by=relevance"} {
+		var e restError
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs?"+q, "", nil, &e); code != http.StatusBadRequest {
+			t.Errorf("GET /jobs?%.40s: %d; want 400", q, code)
+		}
+	}
+	for _, id := range []string{"not-a-uuid", "1"} {
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, nil); code != http.StatusBadRequest {
+			t.Errorf("GET /jobs/%s: %d; want 400", id, code)
+		}
+	}
+}
+
+func TestListJobs(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	mk := func(title string, island hmbv1.Island, cat hmbv1.JobCategory, et hmbv1.EmploymentType, remote bool, maxPay float64, skills ...string) string {
+		return b.post(t, &hmbv1.Job{Title: title, Island: island, Category: cat, EmploymentType: et, Remote: remote, Skills: skills,
+			Salary: &hmbv1.Salary{Min: maxPay / 2, Max: maxPay, Period: hmbv1.SalaryPeriod_SALARY_PERIOD_YEARLY}}).Id
+	}
+	bartender := mk("Bartender", hmbv1.Island_ISLAND_NEW_PROVIDENCE, hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, hmbv1.EmploymentType_EMPLOYMENT_TYPE_PART_TIME, false, 30000, "mixology")
+	developer := mk("Software Developer", hmbv1.Island_ISLAND_NEW_PROVIDENCE, hmbv1.JobCategory_JOB_CATEGORY_TECHNOLOGY, hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, true, 90000, "Go", "PostgreSQL")
+	captain := mk("Boat Captain", hmbv1.Island_ISLAND_EXUMA, hmbv1.JobCategory_JOB_CATEGORY_MARITIME, hmbv1.EmploymentType_EMPLOYMENT_TYPE_SEASONAL, false, 60000, "navigation")
+	teller := mk("Bank Teller", hmbv1.Island_ISLAND_GRAND_BAHAMA, hmbv1.JobCategory_JOB_CATEGORY_BANKING_FINANCE, hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, false, 35000)
+	// A draft never lists.
+	if _, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Hidden bartender", Description: "d",
+		Company: "c", Category: 1, EmploymentType: 1, Island: 1, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT}}); err != nil {
+		t.Fatal(err)
+	}
+
+	ids := func(resp *hmbv1.ListJobsResponse) []string {
+		var out []string
+		for _, j := range resp.Jobs {
+			out = append(out, j.Id)
+		}
+		return out
+	}
+	yes := true
+	for _, tc := range []struct {
+		name string
+		req  *hmbv1.ListJobsRequest
+		want []string
+	}{
+		{"newest first", &hmbv1.ListJobsRequest{}, []string{teller, captain, developer, bartender}},
+		{"island", &hmbv1.ListJobsRequest{Island: []hmbv1.Island{hmbv1.Island_ISLAND_EXUMA, hmbv1.Island_ISLAND_GRAND_BAHAMA}}, []string{teller, captain}},
+		{"category", &hmbv1.ListJobsRequest{Category: []hmbv1.JobCategory{hmbv1.JobCategory_JOB_CATEGORY_TECHNOLOGY}}, []string{developer}},
+		{"employment type", &hmbv1.ListJobsRequest{EmploymentType: []hmbv1.EmploymentType{hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME}}, []string{teller, developer}},
+		{"remote", &hmbv1.ListJobsRequest{Remote: &yes}, []string{developer}},
+		{"salary reaches", &hmbv1.ListJobsRequest{SalaryMin: 50000}, []string{captain, developer}},
+		{"by salary", &hmbv1.ListJobsRequest{OrderBy: "salary"}, []string{developer, captain, teller, bartender}},
+		{"words", &hmbv1.ListJobsRequest{Q: "software developer"}, []string{developer}},
+		{"prefix of the last word", &hmbv1.ListJobsRequest{Q: "bart"}, []string{bartender}},
+		{"stemmed", &hmbv1.ListJobsRequest{Q: "captains"}, []string{captain}},
+		{"skills", &hmbv1.ListJobsRequest{Q: "postgresql"}, []string{developer}},
+		{"syntax characters are separators", &hmbv1.ListJobsRequest{Q: "bank & (tell):*'"}, []string{teller}},
+		{"posted within", &hmbv1.ListJobsRequest{PostedWithinDays: 1, Island: []hmbv1.Island{hmbv1.Island_ISLAND_EXUMA}}, []string{captain}},
+		{"employer", &hmbv1.ListJobsRequest{EmployerId: b.rival.User.Id}, nil},
+	} {
+		resp, err := b.jobs.ListJobs(context.Background(), tc.req)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if got := ids(resp); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %v; want %v", tc.name, got, tc.want)
+		}
+		if int(resp.TotalSize) != len(tc.want) {
+			t.Errorf("%s: total_size %d; want %d", tc.name, resp.TotalSize, len(tc.want))
+		}
+	}
+	// Relevance ranks a title match above a description-only one.
+	b.post(t, &hmbv1.Job{Title: "Hotel Manager", Description: "Oversee the bartender team and the front desk."})
+	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{Q: "bartender"})
+	if err != nil || len(resp.Jobs) != 2 || resp.Jobs[0].Id != bartender {
+		t.Errorf("relevance: %v %v", ids(resp), err)
+	}
+
+	// REST: repeated filters and facets.
+	var page struct {
+		Jobs   []map[string]any `json:"jobs"`
+		Total  int              `json:"total_size"`
+		Facets struct {
+			Island []struct {
+				Value string `json:"value"`
+				Count int    `json:"count"`
+			} `json:"island"`
+		} `json:"facets"`
+	}
+	code, _ := b.call(t, http.MethodGet, "/api/v1/jobs?island=ISLAND_NEW_PROVIDENCE&island=ISLAND_EXUMA&facets=true", "", nil, &page)
+	if code != http.StatusOK || page.Total != 4 || len(page.Facets.Island) != 2 || page.Facets.Island[0].Value != "ISLAND_NEW_PROVIDENCE" || page.Facets.Island[0].Count != 3 {
+		t.Errorf("REST list with facets: %d %+v", code, page)
+	}
+
+	// Pages of 2 stay stable while jobs are added meanwhile.
+	first, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2})
+	if err != nil || len(first.Jobs) != 2 || first.NextPageToken == "" {
+		t.Fatalf("first page: %v %v", first, err)
+	}
+	b.post(t, &hmbv1.Job{Title: "Newcomer"})
+	var seen []string
+	seen = append(seen, ids(first)...)
+	token := first.NextPageToken
+	for token != "" {
+		next, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen = append(seen, ids(next)...)
+		token = next.NextPageToken
+	}
+	if len(seen) != 5 || slices.Contains(seen, "") {
+		t.Errorf("paged through %d jobs (%v); want the 5 there were at the start, each once", len(seen), seen)
+	}
+	// A token is bound to its query.
+	if _, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: first.NextPageToken, OrderBy: "salary"}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("token with another order: %v", err)
+	}
+}
+
+func TestJobStatsAndPosting(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	job := b.post(t, &hmbv1.Job{Title: "Remote Accountant", Remote: true, Location: "Nassau", Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
+		EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_CONTRACT,
+		Salary:         &hmbv1.Salary{Min: 25, Max: 40, Period: hmbv1.SalaryPeriod_SALARY_PERIOD_HOURLY}})
+	b.post(t, &hmbv1.Job{Title: "Second"})
+	var stats map[string]any
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/stats", "", nil, &stats); code != http.StatusOK ||
+		stats["active_jobs"] != 2.0 || stats["companies_hiring"] != 1.0 || stats["new_this_week"] != 2.0 {
+		t.Errorf("stats: %d %v", code, stats)
+	}
+	code, header, body := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
+	if code != http.StatusOK || header.Get("Content-Type") != "application/ld+json" {
+		t.Fatalf("posting: %d %s %s", code, header.Get("Content-Type"), body)
+	}
+	var ld map[string]any
+	if err := json.Unmarshal(body, &ld); err != nil {
+		t.Fatal(err)
+	}
+	loc := ld["jobLocation"].(map[string]any)["address"].(map[string]any)
+	salary := ld["baseSalary"].(map[string]any)["value"].(map[string]any)
+	if ld["@type"] != "JobPosting" || ld["title"] != "Remote Accountant" || ld["employmentType"] != "CONTRACTOR" ||
+		ld["jobLocationType"] != "TELECOMMUTE" || loc["addressCountry"] != "BS" || loc["addressRegion"] != "New Providence" ||
+		salary["unitText"] != "HOUR" || salary["maxValue"] != 40.0 || ld["datePosted"] == nil || ld["validThrough"] == nil {
+		t.Errorf("JSON-LD: %s", body)
+	}
+	// An expired job has no posting.
+	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+		Job:        &hmbv1.Job{Id: job.Id, ExpireTime: timestamppb.New(time.Now().Add(time.Second))},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 5*time.Second, "an expired job's posting is gone", func() bool {
+		code, _, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
+		return code == http.StatusNotFound
+	})
+}
+
+func TestApplications(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	job := b.post(t, &hmbv1.Job{Title: "Front Desk Agent"})
+	seeker := withToken(b.seeker.AccessToken)
+
+	// Apply over REST; a second application is 409.
+	var app map[string]any
+	code, _ := b.call(t, http.MethodPost, "/api/v1/jobs/"+job.Id+"/applications", b.seeker.AccessToken,
+		map[string]any{"cover_letter": "I love people.", "resume_url": "https://example.com/cv.pdf"}, &app)
+	if code != http.StatusOK || app["status"] != "APPLICATION_STATUS_SUBMITTED" || app["job_title"] != "Front Desk Agent" {
+		t.Fatalf("apply: %d %v", code, app)
+	}
+	appID := app["id"].(string)
+	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.AlreadyExists {
+		t.Errorf("second application: %v", err)
+	}
+	// Employers cannot apply.
+	if _, err := b.jobs.ApplyToJob(withToken(b.rival.AccessToken), &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("employer applies: %v", err)
+	}
+
+	// Who sees the applications.
+	if list, err := b.jobs.ListJobApplications(withToken(b.employer.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); err != nil || len(list.Applications) != 1 {
+		t.Errorf("owner lists: %v %v", list, err)
+	}
+	if _, err := b.jobs.ListJobApplications(withToken(b.rival.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("rival lists: %v", err)
+	}
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/applications", b.seeker.AccessToken, nil, nil); code != http.StatusForbidden {
+		t.Errorf("seeker lists the job's applications: %d", code)
+	}
+	var mine struct {
+		Applications []map[string]any `json:"applications"`
+	}
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/users/me/applications", b.seeker.AccessToken, nil, &mine); code != http.StatusOK || len(mine.Applications) != 1 {
+		t.Errorf("my applications: %d %v", code, mine)
+	}
+	// GetJob never embeds applications.
+	var public map[string]any
+	b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &public)
+	if _, ok := public["applications"]; ok {
+		t.Error("GetJob embeds applications")
+	}
+
+	// The pipeline: every allowed move, and refused ones.
+	move := func(token, to string) int {
+		code, _ := b.call(t, http.MethodPatch, "/api/v1/applications/"+appID, token, map[string]any{"status": to}, nil)
+		return code
+	}
+	if code := move(b.employer.AccessToken, "APPLICATION_STATUS_OFFERED"); code != http.StatusBadRequest {
+		t.Errorf("SUBMITTED → OFFERED: %d; want 400", code)
+	}
+	if code := move(b.rival.AccessToken, "APPLICATION_STATUS_REVIEWING"); code != http.StatusNotFound {
+		t.Errorf("rival moves: %d; want 404", code)
+	}
+	for _, to := range []string{"REVIEWING", "INTERVIEW", "OFFERED", "HIRED"} {
+		if code := move(b.employer.AccessToken, "APPLICATION_STATUS_"+to); code != http.StatusOK {
+			t.Fatalf("→ %s: %d", to, code)
+		}
+	}
+	if code := move(b.employer.AccessToken, "APPLICATION_STATUS_REJECTED"); code != http.StatusBadRequest {
+		t.Errorf("HIRED → REJECTED: %d; want 400", code)
+	}
+	if _, err := b.jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: appID}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("withdraw after hire: %v", err)
+	}
+
+	// A second job: rejection from an open stage, and withdrawal.
+	other := b.post(t, &hmbv1.Job{Title: "Concierge"})
+	a2, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: other.Id, CoverLetter: "Hi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.jobs.WithdrawApplication(withToken(b.employer.AccessToken), &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); status.Code(err) != codes.NotFound {
+		t.Errorf("employer withdraws for the applicant: %v %v", got, err)
+	}
+	if got, err := b.jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); err != nil || got.Status != hmbv1.ApplicationStatus_APPLICATION_STATUS_WITHDRAWN {
+		t.Errorf("withdraw: %v %v", got, err)
+	}
+	a3job := b.post(t, &hmbv1.Job{Title: "Housekeeper"})
+	a3, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: a3job.Id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := b.jobs.UpdateApplicationStatus(withToken(b.employer.AccessToken), &hmbv1.UpdateApplicationStatusRequest{Id: a3.Id,
+		Status: hmbv1.ApplicationStatus_APPLICATION_STATUS_REJECTED}); err != nil || got.Status != hmbv1.ApplicationStatus_APPLICATION_STATUS_REJECTED {
+		t.Errorf("reject: %v %v", got, err)
+	}
+
+	// A closed job takes no applications.
+	closed := b.post(t, &hmbv1.Job{Title: "Closed"})
+	b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: closed.Id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
+	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: closed.Id}); status.Code(err) != codes.FailedPrecondition {
+		t.Errorf("apply to a closed job: %v", err)
+	}
+}
+
+func TestSavedJobs(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	var ids []string
+	for i := range 3 {
+		ids = append(ids, b.post(t, &hmbv1.Job{Title: fmt.Sprintf("Job %d", i)}).Id)
+	}
+	for _, id := range append(ids, ids[0]) { // saving twice is fine
+		if code, _ := b.call(t, http.MethodPut, "/api/v1/users/me/saved-jobs/"+id, b.seeker.AccessToken, nil, nil); code != http.StatusOK {
+			t.Fatalf("save %s: %d", id, code)
+		}
+	}
+	ctx := withToken(b.seeker.AccessToken)
+	page, err := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2})
+	if err != nil || len(page.Jobs) != 2 || page.NextPageToken == "" {
+		t.Fatalf("first page: %v %v", page, err)
+	}
+	rest, err := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2, PageToken: page.NextPageToken})
+	if err != nil || len(rest.Jobs) != 1 || rest.NextPageToken != "" {
+		t.Errorf("second page: %v %v", rest, err)
+	}
+	// Another user's token is refused.
+	if _, err := b.jobs.ListSavedJobs(withToken(b.employer.AccessToken), &hmbv1.ListSavedJobsRequest{PageToken: page.NextPageToken}); status.Code(err) != codes.InvalidArgument {
+		t.Errorf("someone else's page token: %v", err)
+	}
+	for range 2 { // unsaving twice is fine
+		if code, _ := b.call(t, http.MethodDelete, "/api/v1/users/me/saved-jobs/"+ids[1], b.seeker.AccessToken, nil, nil); code != http.StatusOK {
+			t.Errorf("unsave: %d", code)
+		}
+	}
+	all, _ := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{})
+	if len(all.Jobs) != 2 {
+		t.Errorf("%d saved after unsaving one of 3", len(all.Jobs))
+	}
+	if _, err := b.jobs.SaveJob(ctx, &hmbv1.SaveJobRequest{JobId: "00000000-0000-4000-8000-000000000000"}); status.Code(err) != codes.NotFound {
+		t.Errorf("save a missing job: %v", err)
+	}
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/users/me/saved-jobs", "", nil, nil); code != http.StatusUnauthorized {
+		t.Errorf("anonymous saved jobs: %d", code)
+	}
+}
