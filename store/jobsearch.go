@@ -92,6 +92,29 @@ func TSQuery(text string) string {
 // SearchJobs returns up to limit open jobs matching f in the given order,
 // after the cursor.
 func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string, after *domain.JobCursor, limit int) ([]domain.JobHit, error) {
+	sql, args, err := searchSQL(f, order, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, interpretError(err)
+	}
+	hits, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.JobHit, error) {
+		var r jobRow
+		var h domain.JobHit
+		err := row.Scan(&r.ID, &r.EmployerID, &r.RequestID, &r.Company, &r.Title, &r.Description, &r.Requirements,
+			&r.Benefits, &r.Category, &r.EmploymentType, &r.Island, &r.Location, &r.Remote, &r.SalaryMin, &r.SalaryMax,
+			&r.SalaryCurrency, &r.SalaryPeriod, &r.Skills, &r.Status, &r.PublishTime, &r.ExpireTime, &r.CreateTime,
+			&r.UpdateTime, &r.Version, &h.Rank)
+		h.Job = toJob(r)
+		return h, err
+	})
+	return hits, interpretError(err)
+}
+
+// searchSQL builds SearchJobs' query.
+func searchSQL(f domain.JobFilter, order string, after *domain.JobCursor, limit int) (string, []any, error) {
 	q := newJobQuery(f)
 	rank := "0::real"
 	if q.query != "" {
@@ -109,7 +132,7 @@ func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string
 	if after != nil {
 		id, ok := parseUUID(after.ID)
 		if !ok {
-			return nil, pageTokenInvalid()
+			return "", nil, pageTokenInvalid()
 		}
 		var v any = after.Time
 		switch order {
@@ -123,21 +146,7 @@ func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string
 	}
 	sql := fmt.Sprintf("SELECT %s, %s AS rank FROM jobs WHERE %s ORDER BY %s LIMIT %s",
 		jobColumns, rank, strings.Join(q.where, " AND "), orderBy, q.arg(limit))
-	rows, err := s.pool.Query(ctx, sql, q.args...)
-	if err != nil {
-		return nil, interpretError(err)
-	}
-	hits, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.JobHit, error) {
-		var r jobRow
-		var h domain.JobHit
-		err := row.Scan(&r.ID, &r.EmployerID, &r.RequestID, &r.Company, &r.Title, &r.Description, &r.Requirements,
-			&r.Benefits, &r.Category, &r.EmploymentType, &r.Island, &r.Location, &r.Remote, &r.SalaryMin, &r.SalaryMax,
-			&r.SalaryCurrency, &r.SalaryPeriod, &r.Skills, &r.Status, &r.PublishTime, &r.ExpireTime, &r.CreateTime,
-			&r.UpdateTime, &r.Version, &h.Rank)
-		h.Job = toJob(r)
-		return h, err
-	})
-	return hits, interpretError(err)
+	return sql, q.args, nil
 }
 
 // CountJobs counts open jobs matching f, stopping at MaxCountedJobs.

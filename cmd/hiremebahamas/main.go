@@ -3,6 +3,7 @@
 //	hiremebahamas serve    serve gRPC and REST on $PORT
 //	hiremebahamas migrate  apply pending database migrations and exit
 //	hiremebahamas admin    create accounts and change roles
+//	hiremebahamas seed     fill the database with demo data
 //
 // Settings come from the environment; each has a flag that overrides it
 // (hiremebahamas serve -h lists them).
@@ -28,6 +29,7 @@ commands:
   serve    serve gRPC and REST on $PORT until SIGTERM
   migrate  apply pending database migrations and exit
   admin    create accounts and change roles (run "hiremebahamas admin" for details)
+  seed     fill the database with demo employers, job seekers, jobs and applications
 
 Run "hiremebahamas <command> -h" for the settings a command reads.
 `
@@ -44,6 +46,9 @@ func main() {
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "admin" {
 		return admin(ctx, args[1:], getenv, stdin, stderr)
+	}
+	if len(args) > 0 && args[0] == "seed" {
+		return seed(ctx, args[1:], getenv, stderr)
 	}
 	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate") {
 		fmt.Fprint(stderr, usage)
