@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/hiremebahamas
 PORT    ?= 8080
 
-.PHONY: all build run test test-short generate check-generate lint fmt db-start db-stop clean
+.PHONY: all build run test bench seed generate check-generate lint db-start db-stop clean
 
 all: build
 
@@ -18,7 +18,7 @@ run: build
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; \
 		echo "using the local database under ./.data (stop it with: make db-stop)"; fi; \
 	./$(BIN) migrate; \
-	echo "REST: http://localhost:$(PORT)   gRPC: localhost:$(PORT) (plaintext)"; \
+	echo "REST: http://localhost:$(PORT)   gRPC: localhost:$(PORT) (plaintext)   demo data: make seed"; \
 	PORT=$(PORT) exec ./$(BIN) serve
 
 ## test: the whole suite, race detector on, against a real PostgreSQL
@@ -26,6 +26,16 @@ run: build
 test:
 	@scripts/ensure-postgres.sh >/dev/null
 	$(GO) test -race -count=1 ./...
+
+## bench: seed 100,000 jobs into a bench database and load the service
+## with wrk and ghz; prints req/s, p50/p99 and peak RSS.
+bench:
+	@scripts/bench.sh
+
+## seed: add demo data to the local (or $$DATABASE_URL) database.
+seed: build
+	@set -e; if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; fi; \
+	./$(BIN) migrate; ./$(BIN) seed --jobs $${JOBS:-1000} --users $${USERS:-200}
 
 ## generate: regenerate gen/ from proto/ and queries/.
 generate:

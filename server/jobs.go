@@ -337,7 +337,7 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 	if after == nil && resp.NextPageToken == "" {
 		resp.TotalSize = int32(len(hits))
 	} else {
-		n, err := s.store.CountJobs(ctx, f)
+		n, _, err := s.store.CountJobs(ctx, f)
 		if err != nil {
 			return nil, err
 		}

@@ -19,8 +19,9 @@ const jobColumns = `id, employer_id, request_id, company, title, description, re
 	employment_type, island, location, remote, salary_min, salary_max, salary_currency, salary_period, skills,
 	status, publish_time, expire_time, create_time, update_time, version`
 
-// MaxCountedJobs is where counting stops: total_size is exact below it.
-const MaxCountedJobs = 10000
+// ExactCountLimit is where counting stops: totals up to it are exact, and
+// larger ones are the query planner's estimate, which costs no scan.
+const ExactCountLimit = 1000
 
 // jobQuery accumulates a WHERE clause and its arguments.
 type jobQuery struct {
@@ -149,13 +150,34 @@ func searchSQL(f domain.JobFilter, order string, after *domain.JobCursor, limit 
 	return sql, q.args, nil
 }
 
-// CountJobs counts open jobs matching f, stopping at MaxCountedJobs.
-func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (int, error) {
+// CountJobs counts open jobs matching f: exactly when the planner expects
+// at most about ExactCountLimit of them and there is no text query, and by
+// the planner's estimate otherwise.
+func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact bool, err error) {
 	q := newJobQuery(f)
-	var n int
-	err := s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE %s LIMIT %d) AS matched",
-		strings.Join(q.where, " AND "), MaxCountedJobs), q.args...).Scan(&n)
-	return n, interpretError(err)
+	where := strings.Join(q.where, " AND ")
+	var plan []struct {
+		Plan struct {
+			Rows float64 `json:"Plan Rows"`
+		} `json:"Plan"`
+	}
+	if err := s.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs WHERE "+where, q.args...).Scan(&plan); err != nil {
+		return 0, false, interpretError(err)
+	}
+	// A text search has to read every matching row to count it, as ranking
+	// already did for the page, so searches report the estimate.
+	if len(plan) == 1 && (plan[0].Plan.Rows > 2*ExactCountLimit || q.query != "") {
+		return int(plan[0].Plan.Rows), false, nil
+	}
+	err = s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE %s LIMIT %d) AS matched",
+		where, ExactCountLimit+1), q.args...).Scan(&n)
+	if err != nil {
+		return 0, false, interpretError(err)
+	}
+	if n > ExactCountLimit {
+		return max(n, int(plan[0].Plan.Rows)), false, nil
+	}
+	return n, true, nil
 }
 
 // JobFacets counts open jobs matching f by island, category and employment

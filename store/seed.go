@@ -140,7 +140,8 @@ func (s *Store) Seed(ctx context.Context, o SeedOptions, progress func(string)) 
 		res.Applications = int(n)
 		progress(fmt.Sprintf("applications: %d", n))
 	}
-	if _, err := s.pool.Exec(ctx, "ANALYZE users, jobs, applications"); err != nil {
+	// Statistics for the planner, and the visibility map for index-only scans.
+	if _, err := s.pool.Exec(ctx, "VACUUM (ANALYZE) users, jobs, applications"); err != nil {
 		return res, interpretError(err)
 	}
 	return res, nil

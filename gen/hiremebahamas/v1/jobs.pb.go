@@ -1254,7 +1254,9 @@ type ListJobsResponse struct {
 	Jobs []*Job `protobuf:"bytes,1,rep,name=jobs,proto3" json:"jobs,omitempty"`
 	// Token for the next page; empty on the last one.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	// Matching jobs in all pages; exact up to 10,000, and 10,000 beyond.
+	// Matching jobs in all pages: exact when everything fits in this page or
+	// when, without q, there are up to 1,000; otherwise the database's
+	// estimate.
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// Counts by island, category and employment type, when asked for.
 	Facets        *Facets `protobuf:"bytes,4,opt,name=facets,proto3" json:"facets,omitempty"`

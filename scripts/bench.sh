@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# make bench: seeds a fresh database with 100,000 jobs, starts the service,
+# loads it over loopback with wrk (REST) and ghz (gRPC), and prints
+# throughput, latency percentiles and the server's peak memory.
+#
+#   BENCH_JOBS (100000)  BENCH_DURATION (15s)  BENCH_CONNECTIONS (32)  BENCH_PORT (18080)
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs="${BENCH_JOBS:-100000}"
+duration="${BENCH_DURATION:-15s}"
+conns="${BENCH_CONNECTIONS:-32}"
+port="${BENCH_PORT:-18080}"
+work=$(mktemp -d)
+trap 'kill "${server_pid:-}" 2>/dev/null || true; wait "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
+
+if ! command -v wrk >/dev/null 2>&1; then
+	echo "installing wrk" >&2
+	sudo=""; [ "$(id -u)" -ne 0 ] && sudo=sudo
+	$sudo apt-get update -qq >&2 && $sudo apt-get install -y -qq wrk >&2
+fi
+go build -o bin/hiremebahamas ./cmd/hiremebahamas
+go -C tools/ghz build -o "$work/ghz" github.com/bojand/ghz/cmd/ghz
+
+# A database of its own, recreated each run.
+base_url="${DATABASE_URL:-$(scripts/devdb.sh start)}"
+bindir=$(scripts/ensure-postgres.sh)
+psql() { "$bindir/psql" -X -q "$@"; }
+admin_url=$(echo "$base_url" | sed -E 's#/[^/?]+(\?|$)#/postgres\1#')
+psql "$admin_url" -c "DROP DATABASE IF EXISTS hiremebahamas_bench WITH (FORCE)" -c "CREATE DATABASE hiremebahamas_bench"
+export DATABASE_URL=$(echo "$base_url" | sed -E 's#/[^/?]+(\?|$)#/hiremebahamas_bench\1#')
+bin/hiremebahamas migrate 2>/dev/null
+bin/hiremebahamas seed --jobs "$jobs" --users $((jobs / 50 + 100)) --seed 42
+
+# Inputs: random open jobs, and words people search for.
+psql "$DATABASE_URL" -At -c "SELECT id FROM jobs WHERE status = 'OPEN' ORDER BY random() LIMIT 2000" > "$work/ids"
+awk 'BEGIN { printf "[" } { printf "%s{\"id\":\"%s\"}", (NR > 1 ? "," : ""), $1 } END { print "]" }' "$work/ids" > "$work/ids.json"
+cat > "$work/random.lua" <<'LUA'
+local list = {}
+request = function()
+  return wrk.format("GET", list[math.random(#list)])
+end
+init = function(args)
+  for line in io.lines(args[1]) do list[#list + 1] = line end
+  math.randomseed(os.time())
+end
+LUA
+sed 's#^#/api/v1/jobs/#' "$work/ids" > "$work/get-paths"
+for w in bartender chef nurse teller developer captain dive "front desk" accountant electrician guide security cashier; do
+	echo "/api/v1/jobs?q=$(echo "$w" | sed 's/ /+/g')"
+done > "$work/search-paths"
+
+PORT=$port LOG_LEVEL=warn ENV=development bin/hiremebahamas serve 2> "$work/server.log" &
+server_pid=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null && break; sleep 0.1; done
+curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+results="$work/results"
+run_wrk() { # name, then wrk arguments
+	local name=$1; shift
+	local out
+	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@")
+	awk -v name="$name" '
+		/Requests\/sec/ { rps = $2 }
+		/^ +50%/ { p50 = $2 } /^ +99%/ { p99 = $2 }
+		/Non-2xx/ { errs = $NF }
+		/Socket errors/ { serr = $0 }
+		END { printf "%-28s %10s %10s %10s %s\n", name, rps, p50, p99, (errs ? "non-2xx " errs : "") (serr ? " " serr : "") }' <<< "$out" >> "$results"
+}
+run_ghz() { # name, call, data file
+	local out
+	out=$("$work/ghz" --insecure --connections=2 --concurrency="$conns" --duration="$duration" --call "$2" \
+		--data-file "$3" "127.0.0.1:$port" 2>&1)
+	awk -v name="$1" '
+		/Requests\/sec:/ { rps = $2 }
+		/ 50 % in/ { p50 = $4 $5 } / 99 % in/ { p99 = $4 $5 }
+		/\[OK\]/ { ok = $2 } /\[[A-Z][a-zA-Z]+\]/ && !/\[OK\]/ { bad = bad " " $0 }
+		END { printf "%-28s %10s %10s %10s %s\n", name, rps, p50, p99, bad }' <<< "$out" >> "$results"
+}
+
+printf "%-28s %10s %10s %10s\n" "endpoint ($conns connections)" "req/s" "p50" "p99" > "$results"
+run_wrk "REST GET /api/v1/jobs/{id}" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/get-paths"
+run_ghz "gRPC JobService/GetJob" hiremebahamas.v1.JobService/GetJob "$work/ids.json"
+run_wrk "REST list, island=EXUMA" "http://127.0.0.1:$port/api/v1/jobs?island=ISLAND_EXUMA"
+run_wrk "REST search ?q=" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/search-paths"
+run_wrk "REST GET /health" "http://127.0.0.1:$port/health"
+peak=$(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$server_pid/status")
+
+echo
+echo "HireMeBahamas API, $jobs jobs seeded, $(nproc) cores, load generator on the same machine, $duration per run"
+cat "$results"
+echo "server peak RSS: $peak"
