@@ -91,3 +91,4 @@ echo
 echo "HireMeBahamas API, $jobs jobs seeded, $(nproc) cores, load generator on the same machine, $duration per run"
 cat "$results"
 echo "server peak RSS: $peak"
+echo "(ghz counts the calls still in flight when a run's time is up as Unavailable: at most one per connection slot.)"

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"testing"
@@ -68,7 +69,7 @@ func BenchmarkRESTHealth(b *testing.B) {
 
 func startBench(b *testing.B) *service {
 	cfg := testConfig(pgtest.NewDatabase(b))
-	cfg.LogLevel = 8 // quiet: logging is not what is measured
+	cfg.LogLevel = slog.LevelWarn // as in production load: request lines are not what is measured
 	return start(b, cfg)
 }
 
@@ -159,7 +160,7 @@ func BenchmarkRefresh(b *testing.B) {
 // the same, so response time does not reveal which accounts exist.
 func BenchmarkLoginFailure(b *testing.B) {
 	cfg := testConfig(pgtest.NewDatabase(b))
-	cfg.LogLevel = 8
+	cfg.LogLevel = slog.LevelWarn
 	cfg.LoginMaxFailures, cfg.LoginMaxPerAddress = 1<<30, 0
 	s := start(b, cfg)
 	authc := hmbv1.NewAuthServiceClient(s.conn)

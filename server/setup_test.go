@@ -53,7 +53,7 @@ func testConfig(databaseURL string) config.Config {
 func start(t testing.TB, cfg config.Config) *service {
 	t.Helper()
 	logs := &syncBuffer{}
-	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

@@ -45,7 +45,13 @@ func newJobQuery(f domain.JobFilter) *jobQuery {
 		q.query = q.arg(ts)
 		q.where = append(q.where, "search @@ to_tsquery('english', "+q.query+")")
 	}
-	if len(f.Islands) > 0 {
+	switch len(f.Islands) {
+	case 0:
+	case 1:
+		// Equality, not ANY: only then can the (island, publish_time) index
+		// return rows already in order, reading no more than a page.
+		q.add("island = %s", f.Islands[0])
+	default:
 		q.add("island = ANY(%s::text[])", f.Islands)
 	}
 	if len(f.Categories) > 0 {
