@@ -341,6 +341,29 @@ func TestListJobs(t *testing.T) {
 	if len(seen) != 5 || slices.Contains(seen, "") {
 		t.Errorf("paged through %d jobs (%v); want the 5 there were at the start, each once", len(seen), seen)
 	}
+	// Every order pages through its matches once each, page by page.
+	for _, req := range []*hmbv1.ListJobsRequest{{Q: "bartender"}, {OrderBy: "salary"}, {OrderBy: "newest", Island: []hmbv1.Island{hmbv1.Island_ISLAND_NEW_PROVIDENCE}}} {
+		all, err := b.jobs.ListJobs(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paged []string
+		req.PageSize = 1
+		for {
+			page, err := b.jobs.ListJobs(context.Background(), req)
+			if err != nil {
+				t.Fatalf("%v: %v", req, err)
+			}
+			paged = append(paged, ids(page)...)
+			if req.PageToken = page.NextPageToken; req.PageToken == "" {
+				break
+			}
+		}
+		if !slices.Equal(paged, ids(all)) {
+			t.Errorf("%v: pages of one gave %v; one page gave %v", req, paged, ids(all))
+		}
+	}
+
 	// A token is bound to its query.
 	if _, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: first.NextPageToken, OrderBy: "salary"}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("token with another order: %v", err)
