@@ -43,9 +43,3 @@ type UserFilter struct {
 	Skill            string
 	AvailableForHire *bool
 }
-
-// UserCursor is where a page of users, newest first, continues.
-type UserCursor struct {
-	CreateTime time.Time
-	ID         string
-}

@@ -2,11 +2,8 @@ package server
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"slices"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -152,19 +149,16 @@ func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest)
 		Skill:            strings.TrimSpace(req.GetSkill()),
 		AvailableForHire: req.AvailableForHire,
 	}
-	size := int(req.GetPageSize())
-	if size == 0 {
-		size = defaultPageSize
-	}
-	var after *domain.UserCursor
+	size := pageSize(req.GetPageSize())
+	var after *domain.PageCursor
 	if req.GetPageToken() != "" {
-		c, err := decodeUserCursor(req.GetPageToken(), f)
+		t, err := decodePageToken(req.GetPageToken(), f)
 		if err != nil {
 			return nil, err
 		}
-		after = &c
+		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
 	}
-	users, err := s.store.ListUsers(ctx, f, after, min(size, maxPageSize)+1)
+	users, err := s.store.ListUsers(ctx, f, after, size+1)
 	if err != nil {
 		return nil, err
 	}
@@ -172,44 +166,12 @@ func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest)
 	if len(users) > size {
 		users = users[:size]
 		last := users[size-1]
-		resp.NextPageToken = encodeUserCursor(domain.UserCursor{CreateTime: last.CreateTime, ID: last.ID}, f)
+		resp.NextPageToken = pageToken{Time: last.CreateTime, ID: last.ID, Query: queryDigest(f)}.encode()
 	}
 	for _, u := range users {
 		resp.Users = append(resp.Users, userToProto(u, publicView))
 	}
 	return resp, nil
-}
-
-// userPageToken is the cursor of a users page, bound to the filters it was
-// made for so that a token cannot be replayed with other filters.
-type userPageToken struct {
-	Time   time.Time         `json:"t"`
-	ID     string            `json:"i"`
-	Filter domain.UserFilter `json:"f"`
-}
-
-func encodeUserCursor(c domain.UserCursor, f domain.UserFilter) string {
-	b, _ := json.Marshal(userPageToken{Time: c.CreateTime, ID: c.ID, Filter: f})
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-func decodeUserCursor(token string, f domain.UserFilter) (domain.UserCursor, error) {
-	bad := invalidField("page_token", "page_token is not valid for this query")
-	b, err := base64.RawURLEncoding.DecodeString(token)
-	if err != nil {
-		return domain.UserCursor{}, bad
-	}
-	var t userPageToken
-	if json.Unmarshal(b, &t) != nil || t.ID == "" || t.Time.IsZero() || !sameFilter(t.Filter, f) {
-		return domain.UserCursor{}, bad
-	}
-	return domain.UserCursor{CreateTime: t.Time, ID: t.ID}, nil
-}
-
-func sameFilter(a, b domain.UserFilter) bool {
-	return a.Query == b.Query && a.Location == b.Location && a.Skill == b.Skill &&
-		(a.AvailableForHire == nil) == (b.AvailableForHire == nil) &&
-		(a.AvailableForHire == nil || *a.AvailableForHire == *b.AvailableForHire)
 }
 
 func (s *UserServer) DeactivateUser(ctx context.Context, req *hmbv1.DeactivateUserRequest) (*hmbv1.User, error) {

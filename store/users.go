@@ -160,7 +160,7 @@ func (s *Store) SetRole(ctx context.Context, id string, role domain.Role) (domai
 
 // ListUsers returns up to limit active users matching f, newest first,
 // after the cursor if one is given.
-func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domain.UserCursor, limit int) ([]domain.User, error) {
+func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domain.PageCursor, limit int) ([]domain.User, error) {
 	params := db.ListUsersParams{
 		Query:            nonEmpty(f.Query),
 		Location:         nonEmpty(f.Location),
@@ -173,7 +173,7 @@ func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domai
 		if !ok {
 			return nil, pageTokenInvalid()
 		}
-		params.AfterTime = pgtype.Timestamptz{Time: after.CreateTime, Valid: true}
+		params.AfterTime = timestamp(after.Time)
 		params.AfterID = uid
 	}
 	rows, err := s.queries.ListUsers(ctx, params)
