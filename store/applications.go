@@ -94,10 +94,16 @@ func (s *Store) ListJobApplications(ctx context.Context, jobID string, after *do
 	}
 	out := make([]domain.Application, len(rows))
 	for i, r := range rows {
-		out[i] = toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
-			ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
+		out[i] = listedApplication(r)
 	}
 	return out, nil
+}
+
+// listedApplication converts a row of either application list; sqlc makes
+// a type per query, with the same fields.
+func listedApplication(r db.ListJobApplicationsRow) domain.Application {
+	return toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
+		ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
 }
 
 // ListMyApplications pages an applicant's applications, newest first.
@@ -119,8 +125,7 @@ func (s *Store) ListMyApplications(ctx context.Context, applicantID string, afte
 	}
 	out := make([]domain.Application, len(rows))
 	for i, r := range rows {
-		out[i] = toApplication(db.Application{ID: r.ID, JobID: r.JobID, ApplicantID: r.ApplicantID, CoverLetter: r.CoverLetter,
-			ResumeUrl: r.ResumeUrl, Status: r.Status, CreateTime: r.CreateTime, UpdateTime: r.UpdateTime}, r.JobTitle)
+		out[i] = listedApplication(db.ListJobApplicationsRow(r))
 	}
 	return out, nil
 }

@@ -56,16 +56,9 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 		return 2
 	}
 
-	cfg, err := config.Load("admin", nil, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "hiremebahamas admin: invalid configuration:\n%v\n", err)
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout}, log)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	s, code := openStore("admin", getenv, stderr)
+	if s == nil {
+		return code
 	}
 	defer s.Close()
 
@@ -129,4 +122,21 @@ func readPassword(r io.Reader) (string, error) {
 		return "", errors.New("empty")
 	}
 	return line, nil
+}
+
+// openStore opens the database for a one-off operator command, reporting
+// problems to stderr; on failure it returns nil and the exit code.
+func openStore(command string, getenv func(string) string, stderr io.Writer) (*store.Store, int) {
+	cfg, err := config.Load(command, nil, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "hiremebahamas %s: invalid configuration:\n%v\n", command, err)
+		return nil, 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	s, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout}, log)
+	if err != nil {
+		fmt.Fprintf(stderr, "hiremebahamas %s: %v\n", command, err)
+		return nil, 1
+	}
+	return s, 0
 }

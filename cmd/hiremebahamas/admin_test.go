@@ -43,3 +43,22 @@ func TestAdminCommands(t *testing.T) {
 		}
 	}
 }
+
+func TestSeedCommand(t *testing.T) {
+	url := pgtest.NewDatabase(t)
+	env := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"seed", "--jobs", "120", "--users", "30", "--seed", "7"}, env, strings.NewReader(""), &stderr)
+	if code != 0 || !strings.Contains(stderr.String(), "3 employers, 27 job seekers, 120 jobs") {
+		t.Fatalf("seed: %d %q", code, stderr.String())
+	}
+	if code := run(context.Background(), []string{"seed", "--jobs", "-1"}, env, strings.NewReader(""), &stderr); code != 2 {
+		t.Errorf("negative --jobs: exit %d", code)
+	}
+	empty := pgtest.NewEmptyDatabase(t)
+	stderr.Reset()
+	code = run(context.Background(), []string{"seed"}, func(k string) string { return map[string]string{"DATABASE_URL": empty}[k] }, strings.NewReader(""), &stderr)
+	if code != 1 || !strings.Contains(stderr.String(), "migrate") {
+		t.Errorf("seed before migrating: %d %q; want a failure that says to migrate", code, stderr.String())
+	}
+}

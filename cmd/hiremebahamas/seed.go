@@ -5,11 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"time"
 
 	"github.com/hiremebahamas/api/auth"
-	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -30,16 +28,9 @@ func seed(ctx context.Context, args []string, getenv func(string) string, stderr
 		fmt.Fprintln(stderr, "hiremebahamas seed: want 0 <= --jobs <= 10,000,000 and 1 <= --users <= 1,000,000")
 		return 2
 	}
-	cfg, err := config.Load("seed", nil, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "hiremebahamas seed: invalid configuration:\n%v\n", err)
-		return 2
-	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	s, err := store.Open(store.Options{DatabaseURL: cfg.DatabaseURL, MaxConns: 2, ConnectTimeout: cfg.DBConnectTimeout}, log)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	s, code := openStore("seed", getenv, stderr)
+	if s == nil {
+		return code
 	}
 	defer s.Close()
 	if err := s.EnsureSchema(ctx); err != nil {
