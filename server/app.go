@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
 	})
 	hmbv1.RegisterUserServiceServer(a.grpc, &UserServer{store: a.store})
-	hmbv1.RegisterJobServiceServer(a.grpc, &JobServer{store: a.store, now: time.Now})
+	hmbv1.RegisterJobServiceServer(a.grpc, newJobServer(a.store))
 	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"google.golang.org/genproto/googleapis/api/httpbody"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -25,6 +26,17 @@ type JobServer struct {
 	hmbv1.UnimplementedJobServiceServer
 	store *store.Store
 	now   func() time.Time
+	// counts keeps list totals and board stats for a few seconds: they are
+	// the same for every visitor, cost a scan or a plan each, and a board's
+	// counts a few seconds old serve as well as live ones.
+	counts *expirable.LRU[string, []int32]
+}
+
+// countsTTL is how stale list totals and board stats may be.
+const countsTTL = 10 * time.Second
+
+func newJobServer(st *store.Store) *JobServer {
+	return &JobServer{store: st, now: time.Now, counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL)}
 }
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
@@ -273,11 +285,16 @@ func (s *JobServer) DeleteJob(ctx context.Context, req *hmbv1.DeleteJobRequest) 
 }
 
 func (s *JobServer) GetJobStats(ctx context.Context, _ *hmbv1.GetJobStatsRequest) (*hmbv1.JobStats, error) {
-	st, err := s.store.JobStats(ctx)
-	if err != nil {
-		return nil, err
+	c, ok := s.counts.Get("stats")
+	if !ok {
+		st, err := s.store.JobStats(ctx)
+		if err != nil {
+			return nil, err
+		}
+		c = []int32{int32(st.ActiveJobs), int32(st.CompaniesHiring), int32(st.NewThisWeek)}
+		s.counts.Add("stats", c)
 	}
-	return &hmbv1.JobStats{ActiveJobs: int32(st.ActiveJobs), CompaniesHiring: int32(st.CompaniesHiring), NewThisWeek: int32(st.NewThisWeek)}, nil
+	return &hmbv1.JobStats{ActiveJobs: c[0], CompaniesHiring: c[1], NewThisWeek: c[2]}, nil
 }
 
 // jobListQuery is what a ListJobs page token is bound to.
@@ -337,11 +354,17 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 	if after == nil && resp.NextPageToken == "" {
 		resp.TotalSize = int32(len(hits))
 	} else {
-		n, _, err := s.store.CountJobs(ctx, f)
-		if err != nil {
-			return nil, err
+		key := "total:" + queryDigest(f)
+		c, ok := s.counts.Get(key)
+		if !ok {
+			n, _, err := s.store.CountJobs(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			c = []int32{int32(n)}
+			s.counts.Add(key, c)
 		}
-		resp.TotalSize = int32(n)
+		resp.TotalSize = c[0]
 	}
 	if req.GetFacets() {
 		fc, err := s.store.JobFacets(ctx, f)

@@ -1256,7 +1256,7 @@ type ListJobsResponse struct {
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	// Matching jobs in all pages: exact when everything fits in this page or
 	// when, without q, there are up to 1,000; otherwise the database's
-	// estimate.
+	// estimate. Totals may be up to 10 seconds old.
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
 	// Counts by island, category and employment type, when asked for.
 	Facets        *Facets `protobuf:"bytes,4,opt,name=facets,proto3" json:"facets,omitempty"`

@@ -51,7 +51,7 @@ type JobServiceClient interface {
 	// GetJob returns a job. Open jobs are public; other statuses only to
 	// their owner and admins (NOT_FOUND for everyone else).
 	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*Job, error)
-	// GetJobStats counts what is on the board now.
+	// GetJobStats counts what is on the board, as of at most 10 seconds ago.
 	GetJobStats(ctx context.Context, in *GetJobStatsRequest, opts ...grpc.CallOption) (*JobStats, error)
 	// UpdateJob changes the fields named in update_mask. Owner or admin only.
 	// A stale etag fails with ABORTED.
@@ -256,7 +256,7 @@ type JobServiceServer interface {
 	// GetJob returns a job. Open jobs are public; other statuses only to
 	// their owner and admins (NOT_FOUND for everyone else).
 	GetJob(context.Context, *GetJobRequest) (*Job, error)
-	// GetJobStats counts what is on the board now.
+	// GetJobStats counts what is on the board, as of at most 10 seconds ago.
 	GetJobStats(context.Context, *GetJobStatsRequest) (*JobStats, error)
 	// UpdateJob changes the fields named in update_mask. Owner or admin only.
 	// A stale etag fails with ABORTED.
