@@ -2,24 +2,16 @@ package server
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
-	"math"
 	"net/http"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
-	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
-	"buf.build/go/protovalidate"
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/api/annotations"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -123,122 +115,6 @@ func clip(s string) string {
 		return s[:limit] + "…"
 	}
 	return s
-}
-
-// errorBody is the JSON shape of every REST error.
-type errorBody struct {
-	Error errorDetail `json:"error"`
-}
-
-type errorDetail struct {
-	Code      int              `json:"code"`
-	Status    string           `json:"status"`
-	Reason    string           `json:"reason"`
-	Message   string           `json:"message"`
-	RequestID string           `json:"request_id"`
-	Fields    []fieldViolation `json:"field_violations,omitempty"`
-}
-
-type fieldViolation struct {
-	Field       string `json:"field"`
-	Description string `json:"description"`
-}
-
-// writeStatus renders an error from the gRPC side as JSON with the HTTP
-// status grpc-gateway assigns to its code.
-func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
-	var httpErr *gwruntime.HTTPStatusError
-	if errors.As(err, &httpErr) {
-		writeError(w, r, httpErr.HTTPStatus, codes.InvalidArgument, "BAD_REQUEST", "the request path is malformed")
-		return
-	}
-	st := status.Convert(err)
-	var info *errdetails.ErrorInfo
-	var fields []fieldViolation
-	for _, d := range st.Details() {
-		switch d := d.(type) {
-		case *errdetails.ErrorInfo:
-			info = d
-		case *errdetails.RetryInfo:
-			if secs := d.GetRetryDelay().AsDuration().Seconds(); secs > 0 {
-				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(secs))))
-			}
-		case *errdetails.BadRequest:
-			for _, v := range d.GetFieldViolations() {
-				fields = append(fields, fieldViolation{Field: v.GetField(), Description: v.GetDescription()})
-			}
-		case *validate.Violations:
-			for _, v := range d.GetViolations() {
-				fields = append(fields, fieldViolation{Field: protovalidate.FieldPathString(v.GetField()), Description: v.GetMessage()})
-			}
-		}
-	}
-	reason, message := codeReason(st.Code()), st.Message()
-	if info != nil {
-		reason = info.Reason
-	} else if st.Code() == codes.InvalidArgument && strings.HasPrefix(message, "proto:") {
-		reason, message = "INVALID_JSON", decodeErrorMessage(message)
-	} else if st.Code() != codes.InvalidArgument {
-		// Not produced by our error mapping: a transport or framework error
-		// whose text may describe internals.
-		message = genericMessage(st.Code())
-	}
-	if st.Code() == codes.Unauthenticated {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="hiremebahamas"`)
-	}
-	httpStatus := gwruntime.HTTPStatusFromCode(st.Code())
-	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(st.Code()), Reason: reason, Message: message, Fields: fields})
-}
-
-var jsonFieldName = regexp.MustCompile(`field ([a-z][A-Za-z0-9]*)`)
-
-// decodeErrorMessage rewords the gateway's JSON decoding errors: protojson
-// deliberately varies their spacing, and names fields in lowerCamelCase
-// where everything else here uses the protos' snake_case.
-func decodeErrorMessage(m string) string {
-	m = strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(m, "\u00a0", " "), "proto:"))
-	m = jsonFieldName.ReplaceAllStringFunc(m, func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			if r >= 'A' && r <= 'Z' {
-				b.WriteByte('_')
-				r += 'a' - 'A'
-			}
-			b.WriteRune(r)
-		}
-		return b.String()
-	})
-	return "the request body is not valid: " + clip(m)
-}
-
-func genericMessage(c codes.Code) string {
-	switch c {
-	case codes.Unavailable:
-		return "the service is temporarily unavailable"
-	case codes.DeadlineExceeded:
-		return "the request took too long"
-	case codes.Canceled:
-		return "the request was cancelled"
-	}
-	return "internal error"
-}
-
-// writeError renders an error that never reached the gRPC side.
-func writeError(w http.ResponseWriter, r *http.Request, httpStatus int, code codes.Code, reason, message string) {
-	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(code), Reason: reason, Message: message})
-}
-
-func writeJSONError(w http.ResponseWriter, r *http.Request, httpStatus int, d errorDetail) {
-	d.Code = httpStatus
-	d.RequestID = w.Header().Get("X-Request-Id")
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Cache-Control", "no-store")
-	h.Del("Content-Length")
-	w.WriteHeader(httpStatus)
-	if r.Method != http.MethodHead {
-		_ = json.NewEncoder(w).Encode(errorBody{Error: d})
-	}
 }
 
 // allowTable knows, from the protos' google.api.http rules, which methods
