@@ -28,13 +28,18 @@ type JobServer struct {
 	// the same for every visitor, cost a scan or a plan each, and a board's
 	// counts a few seconds old serve as well as live ones.
 	counts *expirable.LRU[string, []int32]
+	// facets likewise, per query; the cached messages are only read.
+	facets *expirable.LRU[string, *hmbv1.Facets]
 }
 
 // countsTTL is how stale list totals and board stats may be.
 const countsTTL = 10 * time.Second
 
 func newJobServer(st *store.Store) *JobServer {
-	return &JobServer{store: st, now: time.Now, counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL)}
+	return &JobServer{store: st, now: time.Now,
+		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
+		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
+	}
 }
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
@@ -365,14 +370,18 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 		resp.TotalSize = c[0]
 	}
 	if req.GetFacets() {
-		fc, err := s.store.JobFacets(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		resp.Facets = &hmbv1.Facets{
-			Island:         facetCounts(fc.Island, "ISLAND_"),
-			Category:       facetCounts(fc.Category, "JOB_CATEGORY_"),
-			EmploymentType: facetCounts(fc.EmploymentType, "EMPLOYMENT_TYPE_"),
+		key := queryDigest(f)
+		if resp.Facets, _ = s.facets.Get(key); resp.Facets == nil {
+			fc, err := s.store.JobFacets(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			resp.Facets = &hmbv1.Facets{
+				Island:         facetCounts(fc.Island, "ISLAND_"),
+				Category:       facetCounts(fc.Category, "JOB_CATEGORY_"),
+				EmploymentType: facetCounts(fc.EmploymentType, "EMPLOYMENT_TYPE_"),
+			}
+			s.facets.Add(key, resp.Facets)
 		}
 	}
 	return resp, nil

@@ -1258,7 +1258,8 @@ type ListJobsResponse struct {
 	// when, without q, there are up to 1,000; otherwise the database's
 	// estimate. Totals may be up to 10 seconds old.
 	TotalSize int32 `protobuf:"varint,3,opt,name=total_size,json=totalSize,proto3" json:"total_size,omitempty"`
-	// Counts by island, category and employment type, when asked for.
+	// Counts by island, category and employment type, when asked for; up to
+	// 10 seconds old.
 	Facets        *Facets `protobuf:"bytes,4,opt,name=facets,proto3" json:"facets,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
