@@ -13,12 +13,11 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
-	"google.golang.org/grpc/test/bufconn"
 
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/config"
@@ -26,9 +25,9 @@ import (
 	"github.com/hiremebahamas/api/store"
 )
 
-// loopbackNetwork is the network name of the in-process connection between
-// the REST gateway and the gRPC server.
-const loopbackNetwork = "bufconn"
+// gatewayNetwork is the peer network of calls from the REST gateway, which
+// come through an in-process channel.
+const gatewayNetwork = "inproc"
 
 // App is the whole service: create it with New, serve with Run, and release
 // it with Close.
@@ -38,12 +37,10 @@ type App struct {
 	store *store.Store
 	life  *lifecycle
 
-	grpc     *grpc.Server
-	http     *http.Server
-	split    *splitter
-	grpcLis  net.Listener // optional gRPC-only listener
-	loopback *bufconn.Listener
-	gwConn   *grpc.ClientConn
+	grpc    *grpc.Server
+	http    *http.Server
+	split   *splitter
+	grpcLis net.Listener // optional gRPC-only listener
 }
 
 // New builds the service and opens its listeners, so that Addr is known
@@ -81,29 +78,32 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
 	)
-	hmbv1.RegisterHealthServiceServer(a.grpc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log})
-	hmbv1.RegisterAuthServiceServer(a.grpc, &AuthServer{
-		store: a.store, hasher: auth.NewHasher(auth.DefaultParams, 0), tokens: tokens, log: log,
-		sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
-		limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
-	})
-	hmbv1.RegisterUserServiceServer(a.grpc, &UserServer{store: a.store})
-	hmbv1.RegisterJobServiceServer(a.grpc, newJobServer(a.store))
+	// REST reaches the same service implementations through an in-process
+	// channel that runs the same interceptor chain, without a second HTTP/2
+	// hop and serialisation.
+	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
+	services := []struct {
+		desc *grpc.ServiceDesc
+		impl any
+	}{
+		{&hmbv1.HealthService_ServiceDesc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log}},
+		{&hmbv1.AuthService_ServiceDesc, &AuthServer{
+			store: a.store, hasher: auth.NewHasher(auth.DefaultParams, 0), tokens: tokens, log: log,
+			sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
+			limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
+		}},
+		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
+		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store)},
+	}
+	for _, svc := range services {
+		a.grpc.RegisterService(svc.desc, svc.impl)
+		inproc.RegisterService(svc.desc, svc.impl)
+	}
 	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
 
-	a.loopback = bufconn.Listen(1 << 20)
-	a.gwConn, err = grpc.NewClient("passthrough:///gateway",
-		grpc.WithContextDialer(func(ctx context.Context, _ string) (net.Conn, error) { return a.loopback.DialContext(ctx) }),
-		grpc.WithTransportCredentials(insecure.NewCredentials()),
-		grpc.WithUnaryInterceptor(markReached),
-		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(64<<20)),
-	)
-	if err != nil {
-		return nil, err
-	}
-	gateway, err := newGateway(ctx, a.gwConn, cfg.RefreshAbsoluteTTL)
+	gateway, err := newGateway(ctx, gatewayConn{inproc}, cfg.RefreshAbsoluteTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +184,6 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	a.life.start()
 	serve("grpc", func() error { return a.grpc.Serve(a.split.grpc) })
-	serve("gateway loopback", func() error { return a.grpc.Serve(a.loopback) })
 	if a.grpcLis != nil {
 		serve("grpc-only listener", func() error { return a.grpc.Serve(a.grpcLis) })
 	}
@@ -246,12 +245,9 @@ func (a *App) shutdown() {
 	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 }
 
-// Close releases the database pool and the gateway's connection. Call it
-// after Run returns.
+// Close releases the listeners and the database pool. Call it after Run
+// returns.
 func (a *App) Close() {
-	if a.gwConn != nil {
-		_ = a.gwConn.Close()
-	}
 	if a.split != nil {
 		_ = a.split.close()
 	}

@@ -28,9 +28,9 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 	hmbv1.File_hiremebahamas_v1_jobs_proto.Services().ByName("JobService"),
 }
 
-// newGateway returns the REST handler. It calls the gRPC server through conn,
-// so REST requests pass through exactly the interceptors gRPC ones do.
-func newGateway(ctx context.Context, conn *grpc.ClientConn, cookieMaxAge time.Duration) (http.Handler, error) {
+// newGateway returns the REST handler. It calls the services through conn,
+// which runs the interceptors gRPC calls run.
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
 		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
@@ -74,13 +74,13 @@ func newGateway(ctx context.Context, conn *grpc.ClientConn, cookieMaxAge time.Du
 			}
 		}),
 	)
-	for _, register := range []func(context.Context, *gwruntime.ServeMux, *grpc.ClientConn) error{
-		hmbv1.RegisterHealthServiceHandler,
-		hmbv1.RegisterAuthServiceHandler,
-		hmbv1.RegisterUserServiceHandler,
-		hmbv1.RegisterJobServiceHandler,
+	for _, err := range []error{
+		hmbv1.RegisterHealthServiceHandlerClient(ctx, mux, hmbv1.NewHealthServiceClient(conn)),
+		hmbv1.RegisterAuthServiceHandlerClient(ctx, mux, hmbv1.NewAuthServiceClient(conn)),
+		hmbv1.RegisterUserServiceHandlerClient(ctx, mux, hmbv1.NewUserServiceClient(conn)),
+		hmbv1.RegisterJobServiceHandlerClient(ctx, mux, hmbv1.NewJobServiceClient(conn)),
 	} {
-		if err := register(ctx, mux, conn); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}

@@ -124,12 +124,15 @@ func byteSize(n int) string {
 // gRPC server, which then logs the request itself.
 type reachedKey struct{}
 
-// markReached is the loopback client's interceptor that sets the mark.
-func markReached(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+// gatewayConn is the gateway's connection to the services: the in-process
+// channel, setting the mark on the way.
+type gatewayConn struct{ grpc.ClientConnInterface }
+
+func (c gatewayConn) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
 	if reached, ok := ctx.Value(reachedKey{}).(*atomic.Bool); ok {
 		reached.Store(true)
 	}
-	return invoker(ctx, method, req, reply, cc, opts...)
+	return c.ClientConnInterface.Invoke(ctx, method, req, reply, opts...)
 }
 
 // statusRecorder notes the status written.

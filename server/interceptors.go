@@ -66,6 +66,19 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 	return unary, stream, nil
 }
 
+// chainUnary runs interceptors in order around a handler, as
+// grpc.ChainUnaryInterceptor does for the network server.
+func chainUnary(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		next := handler
+		for i := len(chain) - 1; i >= 0; i-- {
+			interceptor, inner := chain[i], next
+			next = func(ctx context.Context, req any) (any, error) { return interceptor(ctx, req, info, inner) }
+		}
+		return next(ctx, req)
+	}
+}
+
 type requestIDCtxKey struct{}
 
 // requestIDFrom returns the request id the chain assigned, or "".
@@ -137,7 +150,7 @@ func deadlineUnary(timeout time.Duration) grpc.UnaryServerInterceptor {
 // gateway rather than from a gRPC client on the network.
 func fromGateway(ctx context.Context) bool {
 	p, ok := peer.FromContext(ctx)
-	return ok && p.Addr != nil && p.Addr.Network() == loopbackNetwork
+	return ok && p.Addr != nil && p.Addr.Network() == gatewayNetwork
 }
 
 // probeServices are polled by load balancers every few seconds; their
