@@ -23,11 +23,12 @@ const jobColumns = `id, employer_id, request_id, company, title, description, re
 // larger ones are the query planner's estimate, which costs no scan.
 const ExactCountLimit = 1000
 
-// jobQuery accumulates a WHERE clause and its arguments.
+// jobQuery accumulates a FROM and WHERE clause and their arguments.
 type jobQuery struct {
-	where []string
-	args  []any
-	query string // the tsquery text, if searching
+	from     string
+	where    []string
+	args     []any
+	searches bool
 }
 
 func (q *jobQuery) arg(v any) string {
@@ -40,10 +41,12 @@ func (q *jobQuery) add(format string, v any) {
 }
 
 func newJobQuery(f domain.JobFilter) *jobQuery {
-	q := &jobQuery{where: []string{"status = 'OPEN'", "publish_time <= now()", "expire_time > now()"}}
+	q := &jobQuery{from: "jobs", where: []string{"status = 'OPEN'", "publish_time <= now()", "expire_time > now()"}}
 	if ts := TSQuery(f.Query); ts != "" {
-		q.query = q.arg(ts)
-		q.where = append(q.where, "search @@ to_tsquery('english', "+q.query+")")
+		// The query is parsed once, as a FROM item, rather than for every
+		// row the recheck and the ranking look at.
+		q.from, q.searches = "jobs, to_tsquery('english', "+q.arg(ts)+") AS query", true
+		q.where = append(q.where, "search @@ query")
 	}
 	switch len(f.Islands) {
 	case 0:
@@ -124,8 +127,8 @@ func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string
 func searchSQL(f domain.JobFilter, order string, after *domain.JobCursor, limit int) (string, []any, error) {
 	q := newJobQuery(f)
 	rank := "0::real"
-	if q.query != "" {
-		rank = "ts_rank_cd(search, to_tsquery('english', " + q.query + "))::real"
+	if q.searches {
+		rank = "ts_rank_cd(search, query)::real"
 	}
 	var key, orderBy string
 	switch order {
@@ -151,8 +154,8 @@ func searchSQL(f domain.JobFilter, order string, after *domain.JobCursor, limit 
 		val := q.arg(v)
 		q.where = append(q.where, fmt.Sprintf("(%s, id) < (%s, %s)", key, val, q.arg(id)))
 	}
-	sql := fmt.Sprintf("SELECT %s, %s AS rank FROM jobs WHERE %s ORDER BY %s LIMIT %s",
-		jobColumns, rank, strings.Join(q.where, " AND "), orderBy, q.arg(limit))
+	sql := fmt.Sprintf("SELECT %s, %s AS rank FROM %s WHERE %s ORDER BY %s LIMIT %s",
+		jobColumns, rank, q.from, strings.Join(q.where, " AND "), orderBy, q.arg(limit))
 	return sql, q.args, nil
 }
 
@@ -167,16 +170,16 @@ func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact
 			Rows float64 `json:"Plan Rows"`
 		} `json:"Plan"`
 	}
-	if err := s.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM jobs WHERE "+where, q.args...).Scan(&plan); err != nil {
+	if err := s.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM "+q.from+" WHERE "+where, q.args...).Scan(&plan); err != nil {
 		return 0, false, interpretError(err)
 	}
 	// A text search has to read every matching row to count it, as ranking
 	// already did for the page, so searches report the estimate.
-	if len(plan) == 1 && (plan[0].Plan.Rows > 2*ExactCountLimit || q.query != "") {
+	if len(plan) == 1 && (plan[0].Plan.Rows > 2*ExactCountLimit || q.searches) {
 		return int(plan[0].Plan.Rows), false, nil
 	}
-	err = s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM jobs WHERE %s LIMIT %d) AS matched",
-		where, ExactCountLimit+1), q.args...).Scan(&n)
+	err = s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d) AS matched",
+		q.from, where, ExactCountLimit+1), q.args...).Scan(&n)
 	if err != nil {
 		return 0, false, interpretError(err)
 	}
@@ -190,8 +193,8 @@ func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact
 // type, in one pass.
 func (s *Store) JobFacets(ctx context.Context, f domain.JobFilter) (domain.JobFacets, error) {
 	q := newJobQuery(f)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT island, category, employment_type, count(*) FROM jobs WHERE %s
-		GROUP BY GROUPING SETS ((island), (category), (employment_type))`, strings.Join(q.where, " AND ")), q.args...)
+	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT island, category, employment_type, count(*) FROM %s WHERE %s
+		GROUP BY GROUPING SETS ((island), (category), (employment_type))`, q.from, strings.Join(q.where, " AND ")), q.args...)
 	if err != nil {
 		return domain.JobFacets{}, interpretError(err)
 	}
