@@ -13,12 +13,9 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.store.GetJob(ctx, req.GetJobId())
+	j, err := s.visibleJob(ctx, req.GetJobId())
 	if err != nil {
 		return nil, err
-	}
-	if !visible(ctx, j) {
-		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
 	}
 	if j.EmployerID == c.UserID {
 		return nil, domain.Errorf(domain.ErrFailedPrecondition, "OWN_JOB", "you cannot apply to your own job")

@@ -46,14 +46,20 @@ var _ hmbv1.JobServiceServer = (*JobServer)(nil)
 
 func isAdmin(c auth.Claims) bool { return domain.Role(c.Role) == domain.RoleAdmin }
 
-// visible reports whether the caller may see a job: drafts only by their
-// owner and admins.
-func visible(ctx context.Context, j domain.Job) bool {
-	if j.Status != domain.JobDraft {
-		return true
+// visibleJob loads a job the caller may see: drafts only by their owner and
+// admins; to anyone else a draft does not exist.
+func (s *JobServer) visibleJob(ctx context.Context, id string) (domain.Job, error) {
+	j, err := s.store.GetJob(ctx, id)
+	if err != nil {
+		return domain.Job{}, err
 	}
-	c, ok := auth.ClaimsFrom(ctx)
-	return ok && (c.UserID == j.EmployerID || isAdmin(c))
+	if j.Status == domain.JobDraft {
+		c, ok := auth.ClaimsFrom(ctx)
+		if !ok || (c.UserID != j.EmployerID && !isAdmin(c)) {
+			return domain.Job{}, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+		}
+	}
+	return j, nil
 }
 
 // owned loads a job the caller must own (or administer) to change.
@@ -62,12 +68,9 @@ func (s *JobServer) owned(ctx context.Context, id string) (domain.Job, error) {
 	if err != nil {
 		return domain.Job{}, err
 	}
-	j, err := s.store.GetJob(ctx, id)
+	j, err := s.visibleJob(ctx, id)
 	if err != nil {
 		return domain.Job{}, err
-	}
-	if !visible(ctx, j) {
-		return domain.Job{}, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
 	}
 	if j.EmployerID != c.UserID && !isAdmin(c) {
 		return domain.Job{}, domain.Errorf(domain.ErrPermissionDenied, "NOT_JOB_OWNER", "only the employer who posted this job may do that")
@@ -197,12 +200,9 @@ var jobMoves = map[string][]string{
 }
 
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
-	j, err := s.store.GetJob(ctx, req.GetId())
+	j, err := s.visibleJob(ctx, req.GetId())
 	if err != nil {
 		return nil, err
-	}
-	if !visible(ctx, j) {
-		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
 	}
 	return jobToProto(j), nil
 }

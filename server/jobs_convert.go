@@ -3,6 +3,7 @@ package server
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -42,11 +43,12 @@ func appStatusName(s hmbv1.ApplicationStatus) string {
 	return enumName(s.String(), "APPLICATION_STATUS_", s == 0)
 }
 
-func timestampOrNil(t interface{ IsZero() bool }, pb *timestamppb.Timestamp) *timestamppb.Timestamp {
+// optionalTimestamp leaves an unset (zero) time out of the message.
+func optionalTimestamp(t time.Time) *timestamppb.Timestamp {
 	if t.IsZero() {
 		return nil
 	}
-	return pb
+	return timestamppb.New(t)
 }
 
 // etagOf is a job's etag: its version, quoted as in HTTP.
@@ -67,8 +69,8 @@ func jobToProto(j domain.Job) *hmbv1.Job {
 		Island:         islandToProto(j.Island),
 		Location:       j.Location, Remote: j.Remote, Skills: j.Skills,
 		Status:      hmbv1.JobStatus(enumValue(hmbv1.JobStatus_value, "JOB_STATUS_", j.Status)),
-		PublishTime: timestampOrNil(j.PublishTime, timestamppb.New(j.PublishTime)),
-		ExpireTime:  timestampOrNil(j.ExpireTime, timestamppb.New(j.ExpireTime)),
+		PublishTime: optionalTimestamp(j.PublishTime),
+		ExpireTime:  optionalTimestamp(j.ExpireTime),
 		CreateTime:  timestamppb.New(j.CreateTime),
 		UpdateTime:  timestamppb.New(j.UpdateTime),
 		Etag:        etagOf(j.Version),

@@ -14,12 +14,9 @@ func (s *JobServer) SaveJob(ctx context.Context, req *hmbv1.SaveJobRequest) (*em
 	if err != nil {
 		return nil, err
 	}
-	j, err := s.store.GetJob(ctx, req.GetJobId())
+	j, err := s.visibleJob(ctx, req.GetJobId())
 	if err != nil {
 		return nil, err
-	}
-	if !visible(ctx, j) {
-		return nil, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
 	}
 	if err := s.store.SaveJob(ctx, c.UserID, j.ID); err != nil {
 		return nil, err

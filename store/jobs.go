@@ -45,15 +45,11 @@ func (s *Store) CreateJob(ctx context.Context, j domain.Job, requestID string) (
 			return domain.Job{}, false, domain.Errorf(domain.ErrInvalid, "INVALID_REQUEST_ID", "request_id: must be a UUID")
 		}
 	}
-	skills := j.Skills
-	if skills == nil {
-		skills = []string{}
-	}
 	row, err := s.queries.CreateJob(ctx, db.CreateJobParams{
 		EmployerID: employer, RequestID: request, Company: j.Company, Title: j.Title, Description: j.Description,
 		Requirements: j.Requirements, Benefits: j.Benefits, Category: j.Category, EmploymentType: j.EmploymentType,
 		Island: j.Island, Location: j.Location, Remote: j.Remote, SalaryMin: j.Salary.Min, SalaryMax: j.Salary.Max,
-		SalaryCurrency: j.Salary.Currency, SalaryPeriod: j.Salary.Period, Skills: skills, Status: j.Status,
+		SalaryCurrency: j.Salary.Currency, SalaryPeriod: j.Salary.Period, Skills: textArray(j.Skills), Status: j.Status,
 		PublishTime: timestamp(j.PublishTime), ExpireTime: timestamp(j.ExpireTime),
 	})
 	if err == nil {
@@ -90,15 +86,11 @@ func (s *Store) UpdateJob(ctx context.Context, j domain.Job, expectedVersion int
 	if !ok {
 		return domain.Job{}, jobNotFound()
 	}
-	skills := j.Skills
-	if skills == nil {
-		skills = []string{}
-	}
 	row, err := s.queries.UpdateJob(ctx, db.UpdateJobParams{
 		ID: uid, ExpectedVersion: expectedVersion, Company: j.Company, Title: j.Title, Description: j.Description,
 		Requirements: j.Requirements, Benefits: j.Benefits, Category: j.Category, EmploymentType: j.EmploymentType,
 		Island: j.Island, Location: j.Location, Remote: j.Remote, SalaryMin: j.Salary.Min, SalaryMax: j.Salary.Max,
-		SalaryCurrency: j.Salary.Currency, SalaryPeriod: j.Salary.Period, Skills: skills, Status: j.Status,
+		SalaryCurrency: j.Salary.Currency, SalaryPeriod: j.Salary.Period, Skills: textArray(j.Skills), Status: j.Status,
 		PublishTime: timestamp(j.PublishTime), ExpireTime: timestamp(j.ExpireTime),
 	})
 	if err != nil {

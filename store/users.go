@@ -90,13 +90,9 @@ func (s *Store) UpdateProfile(ctx context.Context, id string, p domain.Profile) 
 	if !ok {
 		return domain.User{}, userNotFound()
 	}
-	skills := p.Skills
-	if skills == nil {
-		skills = []string{}
-	}
 	row, err := s.queries.UpdateProfile(ctx, db.UpdateProfileParams{
 		ID: uid, FirstName: p.FirstName, LastName: p.LastName, Phone: p.Phone, Location: p.Location,
-		Headline: p.Headline, CompanyName: p.CompanyName, Bio: p.Bio, Skills: skills,
+		Headline: p.Headline, CompanyName: p.CompanyName, Bio: p.Bio, Skills: textArray(p.Skills),
 		AvatarUrl: p.AvatarURL, AvailableForHire: p.AvailableForHire,
 	})
 	if err != nil {
@@ -197,6 +193,14 @@ func notFoundAs(err, specific error) error {
 		return specific
 	}
 	return err
+}
+
+// textArray stores a nil list as an empty array: the columns are NOT NULL.
+func textArray(list []string) []string {
+	if list == nil {
+		return []string{}
+	}
+	return list
 }
 
 func nonEmpty(s string) *string {
