@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	// channel that runs the same interceptor chain, without a second HTTP/2
 	// hop and serialisation.
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
+	encoded := newEncodings()
 	services := []struct {
 		desc *grpc.ServiceDesc
 		impl any
@@ -93,7 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 			limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
 		}},
 		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
-		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store)},
+		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store, encoded)},
 	}
 	for _, svc := range services {
 		a.grpc.RegisterService(svc.desc, svc.impl)
@@ -103,7 +104,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
 
-	gateway, err := newGateway(ctx, gatewayConn{inproc}, cfg.RefreshAbsoluteTTL)
+	gateway, err := newGateway(ctx, gatewayConn{inproc}, cfg.RefreshAbsoluteTTL, encoded)
 	if err != nil {
 		return nil, err
 	}

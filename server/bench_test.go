@@ -15,6 +15,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/store"
 )
 
 // BenchmarkGRPCHealth compares ways of serving gRPC: on the shared port
@@ -179,4 +180,34 @@ func BenchmarkLoginFailure(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkRESTListJobs measures a page of 20 open jobs on one island over
+// HTTP/1.1 keep-alive, from a board of 2,000 seeded jobs.
+func BenchmarkRESTListJobs(b *testing.B) {
+	cfg := testConfig(pgtest.NewDatabase(b))
+	cfg.LogLevel = slog.LevelWarn
+	st := openStore(b, cfg.DatabaseURL)
+	if _, err := st.Seed(context.Background(), store.SeedOptions{Jobs: 2000, Users: 100, Seed: 1}, func(string) {}); err != nil {
+		b.Fatal(err)
+	}
+	s := start(b, cfg)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Get(s.base + "/api/v1/jobs?island=ISLAND_EXUMA")
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
 }

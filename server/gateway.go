@@ -30,16 +30,16 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 
 // newGateway returns the REST handler. It calls the services through conn,
 // which runs the interceptors gRPC calls run.
-func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration) (http.Handler, error) {
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration, encoded *encodings) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
-		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
+		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
 			// Field names as written in the protos (snake_case), zero values
 			// included; input accepts snake_case and lowerCamelCase alike.
 			// google.api.HttpBody responses (JSON-LD) pass through as is.
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}}),
+		}}}),
 		gwruntime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
 			if strings.EqualFold(key, "X-Request-Id") {
 				return requestIDKey, true
@@ -53,6 +53,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
 			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
 		}),
+		gwruntime.WithForwardResponseRewriter(reuseEncoding),
 		gwruntime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
 			applyCookies(ctx, w, cookieMaxAge)
 			return nil

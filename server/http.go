@@ -12,8 +12,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 )
 
 // httpOptions are the limits the REST middleware enforces.
@@ -36,8 +38,8 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 		w.Header().Set("X-Request-Id", id)
 
 		rec := &statusRecorder{ResponseWriter: w}
-		reached := new(atomic.Bool)
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), reachedKey{}, reached), opts.requestTimeout)
+		call := new(gatewayCall)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), gatewayCallKey{}, call), opts.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 
@@ -52,7 +54,7 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 				}
 			}
 			// Requests that reached the gRPC side were logged there.
-			if !reached.Load() {
+			if !call.reached.Load() {
 				log.LogAttrs(r.Context(), levelForStatus(rec.status), "request",
 					slog.String("transport", "rest"), slog.String("http_method", r.Method),
 					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
@@ -120,17 +122,47 @@ func byteSize(n int) string {
 	return strconv.Itoa(n) + " bytes"
 }
 
-// reachedKey marks, in a REST request's context, that the gateway called the
-// gRPC server, which then logs the request itself.
-type reachedKey struct{}
+// gatewayCall is what a REST request's context carries across the
+// in-process channel and back: whether the gateway called the gRPC server
+// (which then logs the request itself), and the shared, read-only answer
+// the service gave, if it gave one (see boardCache).
+type gatewayCall struct {
+	reached atomic.Bool
+	shared  atomic.Pointer[proto.Message]
+}
+
+type gatewayCallKey struct{}
+
+// shareReply notes, for the gateway, that the answer to this request is m,
+// which is shared and never changes: its JSON can be reused.
+func shareReply(ctx context.Context, m proto.Message) {
+	// The in-process channel hides the gateway's context values from the
+	// services, but keeps the context itself.
+	if client := inprocgrpc.ClientContext(ctx); client != nil {
+		ctx = client
+	}
+	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+		call.shared.Store(&m)
+	}
+}
+
+// sharedReply returns what shareReply noted, if anything.
+func sharedReply(ctx context.Context) proto.Message {
+	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+		if m := call.shared.Load(); m != nil {
+			return *m
+		}
+	}
+	return nil
+}
 
 // gatewayConn is the gateway's connection to the services: the in-process
 // channel, setting the mark on the way.
 type gatewayConn struct{ grpc.ClientConnInterface }
 
 func (c gatewayConn) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
-	if reached, ok := ctx.Value(reachedKey{}).(*atomic.Bool); ok {
-		reached.Store(true)
+	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+		call.reached.Store(true)
 	}
 	return c.ClientConnInterface.Invoke(ctx, method, req, reply, opts...)
 }

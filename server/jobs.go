@@ -2,12 +2,13 @@ package server
 
 import (
 	"context"
-
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/golang-lru/v2/expirable"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/hiremebahamas/api/auth"
@@ -30,17 +31,28 @@ type JobServer struct {
 	counts *expirable.LRU[string, []int32]
 	// facets likewise, per query; the cached messages are only read.
 	facets *expirable.LRU[string, *hmbv1.Facets]
+	// openJobs and pages keep public answers for a few seconds; writes
+	// through this instance start a new generation of both.
+	openJobs *boardCache[*hmbv1.Job]
+	pages    *boardCache[*hmbv1.ListJobsResponse]
+	written  atomic.Uint64
 }
 
 // countsTTL is how stale list totals and board stats may be.
 const countsTTL = 10 * time.Second
 
-func newJobServer(st *store.Store) *JobServer {
-	return &JobServer{store: st, now: time.Now,
+func newJobServer(st *store.Store, encoded *encodings) *JobServer {
+	s := &JobServer{store: st, now: time.Now,
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
+	s.openJobs = newBoardCache[*hmbv1.Job](4096, &s.written, encoded)
+	s.pages = newBoardCache[*hmbv1.ListJobsResponse](512, &s.written, encoded)
+	return s
 }
+
+// changed marks that a job was written, once the write has committed.
+func (s *JobServer) changed() { s.written.Add(1) }
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
 
@@ -117,6 +129,7 @@ func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) 
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	return jobToProto(created), nil
 }
 
@@ -199,12 +212,22 @@ var jobMoves = map[string][]string{
 	domain.JobClosed: {domain.JobOpen, domain.JobFilled},
 }
 
+// GetJob serves open jobs from the board cache; drafts, seen only by their
+// owner and admins, are read each time.
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
+	cached, ok, slot := s.openJobs.lookup(ctx, req.GetId())
+	if ok {
+		return cached, nil
+	}
 	j, err := s.visibleJob(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
-	return jobToProto(j), nil
+	pj := jobToProto(j)
+	if j.Status == domain.JobOpen {
+		s.openJobs.add(ctx, slot, pj)
+	}
+	return pj, nil
 }
 
 func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) (*hmbv1.Job, error) {
@@ -274,6 +297,7 @@ func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) 
 	if err != nil {
 		return nil, err
 	}
+	s.changed()
 	return jobToProto(updated), nil
 }
 
@@ -284,6 +308,7 @@ func (s *JobServer) DeleteJob(ctx context.Context, req *hmbv1.DeleteJobRequest) 
 	if err := s.store.DeleteJob(ctx, req.GetId()); err != nil {
 		return nil, err
 	}
+	s.changed()
 	return &emptypb.Empty{}, nil
 }
 
@@ -306,7 +331,19 @@ type jobListQuery struct {
 	Order  string
 }
 
+// ListJobs answers from the board cache: a page of open jobs is the same
+// for everyone who asks for it.
 func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
+	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	return s.pages.shared(ctx, string(key), func(ctx context.Context) (*hmbv1.ListJobsResponse, error) {
+		return s.listJobs(ctx, req)
+	})
+}
+
+func (s *JobServer) listJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
 	f := domain.JobFilter{
 		Query: strings.TrimSpace(req.GetQ()), Remote: req.Remote, SalaryMin: req.GetSalaryMin(),
 		PostedWithinDays: int(req.GetPostedWithinDays()), EmployerID: req.GetEmployerId(),

@@ -549,3 +549,97 @@ func TestSavedJobs(t *testing.T) {
 		t.Errorf("anonymous saved jobs: %d", code)
 	}
 }
+
+// TestBoardCacheFollowsWrites checks that the public answers kept for a few
+// seconds never outlive a write made through the service, over either
+// transport, and that a draft read by its owner is never served to anyone
+// else.
+func TestBoardCacheFollowsWrites(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	job := b.post(t, &hmbv1.Job{Title: "Dockmaster", Island: hmbv1.Island_ISLAND_BIMINI})
+	list := "/api/v1/jobs?island=ISLAND_BIMINI"
+	titles := func() []string {
+		var page struct {
+			Jobs []struct{ Title string } `json:"jobs"`
+		}
+		if code, _ := b.call(t, http.MethodGet, list, "", nil, &page); code != http.StatusOK {
+			t.Fatalf("GET %s: %d", list, code)
+		}
+		var out []string
+		for _, j := range page.Jobs {
+			out = append(out, j.Title)
+		}
+		return out
+	}
+	getTitle := func() string {
+		var got struct{ Title string }
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK {
+			t.Fatalf("GET job: %d", code)
+		}
+		return got.Title
+	}
+	// Read twice so that both answers are cached.
+	for range 2 {
+		if got := titles(); !slices.Equal(got, []string{"Dockmaster"}) {
+			t.Fatalf("list: %v", got)
+		}
+		if got := getTitle(); got != "Dockmaster" {
+			t.Fatalf("get: %q", got)
+		}
+	}
+
+	// A change of title shows at once, over REST and gRPC.
+	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+		Job: &hmbv1.Job{Id: job.Id, Title: "Harbour Master"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := getTitle(); got != "Harbour Master" {
+		t.Errorf("REST get after update: %q", got)
+	}
+	if got, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: job.Id}); err != nil || got.Title != "Harbour Master" {
+		t.Errorf("gRPC get after update: %v %v", got, err)
+	}
+	if got := titles(); !slices.Equal(got, []string{"Harbour Master"}) {
+		t.Errorf("list after update: %v", got)
+	}
+
+	// A new job joins the list at once; a closed one leaves it.
+	b.post(t, &hmbv1.Job{Title: "Bonefish Guide", Island: hmbv1.Island_ISLAND_BIMINI})
+	if got := titles(); !slices.Equal(got, []string{"Bonefish Guide", "Harbour Master"}) {
+		t.Errorf("list after create: %v", got)
+	}
+	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.employer.AccessToken,
+		map[string]any{"status": "JOB_STATUS_CLOSED"}, nil); code != http.StatusOK {
+		t.Fatalf("close: %d", code)
+	}
+	if got := titles(); !slices.Equal(got, []string{"Bonefish Guide"}) {
+		t.Errorf("list after close: %v", got)
+	}
+	var got struct{ Status string }
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK || got.Status != "JOB_STATUS_CLOSED" {
+		t.Errorf("get after close: %d %q", code, got.Status)
+	}
+
+	// The owner reads a draft (twice); others still find nothing.
+	draft, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+		Title: "Secret Sous Chef", Description: "Not yet.", Company: "Coral Reef Resort", Status: hmbv1.JobStatus_JOB_STATUS_DRAFT,
+		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
+		Island: hmbv1.Island_ISLAND_BIMINI,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, b.employer.AccessToken, nil, nil); code != http.StatusOK {
+			t.Fatalf("owner reads draft: %d", code)
+		}
+	}
+	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, "", nil, nil); code != http.StatusNotFound {
+		t.Errorf("anonymous reads draft: %d", code)
+	}
+	if _, err := b.jobs.GetJob(withToken(b.rival.AccessToken), &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound {
+		t.Errorf("rival reads draft: %v", err)
+	}
+}

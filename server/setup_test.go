@@ -216,7 +216,7 @@ func (s *service) call(t *testing.T, method, path, token string, body any, out a
 }
 
 // openStore opens the service's database directly, as an operator would.
-func openStore(t *testing.T, url string) *store.Store {
+func openStore(t testing.TB, url string) *store.Store {
 	t.Helper()
 	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {

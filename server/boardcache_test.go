@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+)
+
+func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
+	var gen atomic.Uint64
+	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	var loads atomic.Int32
+	release := make(chan struct{})
+	load := func(context.Context) (*hmbv1.Job, error) {
+		loads.Add(1)
+		<-release
+		return &hmbv1.Job{Title: "Pool Attendant"}, nil
+	}
+
+	// Concurrent callers share one load and one answer.
+	const callers = 8
+	got := make([]*hmbv1.Job, callers)
+	var wg sync.WaitGroup
+	for i := range callers {
+		wg.Go(func() {
+			j, err := c.shared(context.Background(), "k", load)
+			if err != nil {
+				t.Error(err)
+			}
+			got[i] = j
+		})
+	}
+	for loads.Load() < 1 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond) // let the others join the flight
+	close(release)
+	wg.Wait()
+	if n := loads.Load(); n != 1 {
+		t.Errorf("%d loads for %d concurrent callers; want 1", n, callers)
+	}
+	for _, j := range got {
+		if j != got[0] {
+			t.Fatal("callers got different answers")
+		}
+	}
+	// Cached: no load.
+	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 1 {
+		t.Errorf("cached read loaded again (%d loads, %v)", loads.Load(), err)
+	}
+	// A new generation loads again.
+	gen.Add(1)
+	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 2 {
+		t.Errorf("after a write: %d loads, %v; want 2", loads.Load(), err)
+	}
+}
+
+func TestBoardCacheDoesNotKeepFailures(t *testing.T) {
+	var gen atomic.Uint64
+	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	failing := errors.New("database unavailable")
+	var loads int
+	load := func(context.Context) (*hmbv1.Job, error) {
+		loads++
+		if loads == 1 {
+			return nil, failing
+		}
+		return &hmbv1.Job{}, nil
+	}
+	if _, err := c.shared(context.Background(), "k", load); !errors.Is(err, failing) {
+		t.Fatalf("first load: %v", err)
+	}
+	if _, err := c.shared(context.Background(), "k", load); err != nil || loads != 2 {
+		t.Errorf("second call: %v after %d loads; want a fresh load", err, loads)
+	}
+}
+
+func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
+	var gen atomic.Uint64
+	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	started, release := make(chan struct{}), make(chan struct{})
+	load := func(ctx context.Context) (*hmbv1.Job, error) {
+		close(started)
+		<-release
+		return &hmbv1.Job{}, ctx.Err()
+	}
+	first, leave := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { _, err := c.shared(first, "k", load); done <- err }()
+	<-started
+	second := make(chan error, 1)
+	go func() { _, err := c.shared(context.Background(), "k", load); second <- err }()
+	time.Sleep(20 * time.Millisecond)
+	leave()
+	close(release)
+	if err := <-second; err != nil {
+		t.Errorf("the caller who stayed got %v, because the one who started the load left", err)
+	}
+	<-done
+}
+
+func TestMemoMarshalerEncodesSharedAnswersOnce(t *testing.T) {
+	memo := newEncodings()
+	inner := &countingMarshaler{Marshaler: &gwruntime.JSONPb{}}
+	m := memoMarshaler{Marshaler: inner, memo: memo}
+	job := &hmbv1.Job{Title: "Conch Salad Chef"}
+	memo.mark(job)
+	want, err := (&gwruntime.JSONPb{}).Marshal(job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		b, err := m.Marshal(encoded{job})
+		if err != nil || string(b) != string(want) {
+			t.Fatalf("Marshal: %s, %v; want %s", b, err, want)
+		}
+	}
+	if inner.calls != 1 {
+		t.Errorf("encoded %d times; want once", inner.calls)
+	}
+	// Anything else is encoded each time.
+	other := &hmbv1.Job{Title: "Straw Vendor"}
+	m.Marshal(other)
+	m.Marshal(other)
+	if inner.calls != 3 {
+		t.Errorf("%d encodings after two plain messages; want 3", inner.calls)
+	}
+	if ct := m.ContentType(encoded{job}); ct != "application/json" {
+		t.Errorf("content type %q", ct)
+	}
+}
+
+type countingMarshaler struct {
+	gwruntime.Marshaler
+	calls int
+}
+
+func (c *countingMarshaler) Marshal(v any) ([]byte, error) {
+	c.calls++
+	return c.Marshaler.Marshal(v)
+}
