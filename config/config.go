@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -35,6 +36,20 @@ type Config struct {
 	// JWTPreviousKeys still verify tokens after a rotation.
 	JWTPreviousKeys []string
 	FrontendURL     string
+
+	// Browsers may call from FrontendURL, AllowedOrigins (exact origins)
+	// and origins matching AllowedOriginPattern (one * wildcard, e.g. for
+	// preview deployments).
+	AllowedOrigins       []string
+	AllowedOriginPattern string
+	// TrustedProxies may say, in X-Forwarded-For, whom they forward for.
+	TrustedProxies []netip.Prefix
+	// Per-client token buckets: requests per second and burst; auth routes
+	// have their own, stricter one. A zero rate turns a limit off.
+	RateLimit     float64
+	RateBurst     int
+	AuthRateLimit float64
+	AuthRateBurst int
 
 	AccessTokenTTL     time.Duration
 	RefreshIdleTTL     time.Duration
@@ -79,6 +94,11 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		MaxBodyBytes:      1 << 20,
 		GRPCMaxMsgBytes:   4 << 20,
 
+		RateLimit:     20,
+		RateBurst:     60,
+		AuthRateLimit: 1,
+		AuthRateBurst: 20,
+
 		AccessTokenTTL:     15 * time.Minute,
 		RefreshIdleTTL:     7 * 24 * time.Hour,
 		RefreshAbsoluteTTL: 30 * 24 * time.Hour,
@@ -88,7 +108,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	}
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	r := reader{fs: fs, getenv: getenv}
-	var previousKeys string
+	var previousKeys, origins, proxies string
 
 	r.str(&c.Env, "env", "ENV", "development or production")
 	r.level(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
@@ -105,6 +125,13 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
 		r.secret(&previousKeys, "jwt-previous-secret-keys", "JWT_PREVIOUS_SECRET_KEYS", "comma-separated earlier signing keys, still accepted")
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
+		r.str(&origins, "allowed-origins", "ALLOWED_ORIGINS", "comma-separated further origins browsers may call from")
+		r.str(&c.AllowedOriginPattern, "allowed-origin-pattern", "ALLOWED_ORIGIN_PATTERN", "origins with one * wildcard browsers may call from, e.g. https://*.preview.example.com")
+		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
+		r.number(&c.RateLimit, "rate-limit", "RATE_LIMIT", "requests per second per client (0: no limit)")
+		r.integer(&c.RateBurst, "rate-burst", "RATE_BURST", "requests a client may make at once above the rate")
+		r.number(&c.AuthRateLimit, "auth-rate-limit", "AUTH_RATE_LIMIT", "sign-in, registration and refresh requests per second per client (0: no limit)")
+		r.integer(&c.AuthRateBurst, "auth-rate-burst", "AUTH_RATE_BURST", "auth requests a client may make at once above the rate")
 		r.duration(&c.AccessTokenTTL, "access-token-ttl", "ACCESS_TOKEN_TTL", "lifetime of access tokens")
 		r.duration(&c.RefreshIdleTTL, "refresh-idle-ttl", "REFRESH_IDLE_TTL", "a refresh token expires if unused this long")
 		r.duration(&c.RefreshAbsoluteTTL, "refresh-absolute-ttl", "REFRESH_ABSOLUTE_TTL", "a session ends this long after sign-in")
@@ -122,10 +149,19 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	for _, k := range strings.Split(previousKeys, ",") {
-		if k = strings.TrimSpace(k); k != "" {
-			c.JWTPreviousKeys = append(c.JWTPreviousKeys, k)
+	c.JWTPreviousKeys = list(previousKeys)
+	c.AllowedOrigins = list(origins)
+	for _, p := range list(proxies) {
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				r.errs = append(r.errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
 		}
+		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
 	}
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
@@ -185,6 +221,20 @@ func (c *Config) validate(command string) []error {
 			bad("FRONTEND_URL: %q is not an http(s) origin", c.FrontendURL)
 		}
 	}
+	for _, o := range c.AllowedOrigins {
+		if !isOrigin(o) {
+			bad("ALLOWED_ORIGINS: %q is not an origin such as https://hiremebahamas.com", o)
+		}
+	}
+	if p := c.AllowedOriginPattern; p != "" && (strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1))) {
+		bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+	}
+	if c.RateLimit < 0 || c.AuthRateLimit < 0 {
+		bad("RATE_LIMIT, AUTH_RATE_LIMIT: %g and %g; want 0 (off) or more", c.RateLimit, c.AuthRateLimit)
+	}
+	if (c.RateLimit > 0 && c.RateBurst < 1) || (c.AuthRateLimit > 0 && c.AuthRateBurst < 1) {
+		bad("RATE_BURST, AUTH_RATE_BURST: %d and %d; want at least 1 with a rate", c.RateBurst, c.AuthRateBurst)
+	}
 	positive(&errs, "ACCESS_TOKEN_TTL", c.AccessTokenTTL)
 	positive(&errs, "REFRESH_IDLE_TTL", c.RefreshIdleTTL)
 	positive(&errs, "LOGIN_WINDOW", c.LoginWindow)
@@ -218,6 +268,24 @@ func (c *Config) validate(command string) []error {
 		}
 	}
 	return errs
+}
+
+// isOrigin reports whether s is scheme://host[:port] and nothing more.
+func isOrigin(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+		u.Path == "" && u.RawQuery == "" && u.Fragment == "" && u.User == nil
+}
+
+// list splits a comma-separated setting, dropping blanks.
+func list(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 func positive(errs *[]error, name string, d time.Duration) {
@@ -280,6 +348,17 @@ func (r *reader) integer(p *int, flagName, env, usage string) {
 		*p = n
 	}
 	r.fs.IntVar(p, flagName, *p, usage+" ($"+env+")")
+}
+
+func (r *reader) number(p *float64, flagName, env, usage string) {
+	if v, ok := r.env(env); ok {
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("%s: %q is not a number", env, v))
+		}
+		*p = n
+	}
+	r.fs.Float64Var(p, flagName, *p, usage+" ($"+env+")")
 }
 
 func (r *reader) boolean(p *bool, flagName, env, usage string) {

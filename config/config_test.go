@@ -1,6 +1,8 @@
 package config
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +64,12 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"production placeholder secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "your-secret-key-change-me-in-production"}), "JWT_SECRET_KEY"},
 		{"production repeated secret", merge(prod, map[string]string{"JWT_SECRET_KEY": strings.Repeat("a", 40)}), "JWT_SECRET_KEY"},
 		{"production without frontend", merge(prod, map[string]string{"FRONTEND_URL": ""}), "FRONTEND_URL"},
+		{"origin with a path", map[string]string{"ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com/app"}, "ALLOWED_ORIGINS"},
+		{"origin pattern with two wildcards", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.*.example.com"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, gateway.internal"}, "TRUSTED_PROXIES"},
+		{"negative rate", map[string]string{"RATE_LIMIT": "-1"}, "RATE_LIMIT"},
+		{"rate not a number", map[string]string{"AUTH_RATE_LIMIT": "fast"}, "AUTH_RATE_LIMIT"},
+		{"rate without burst", map[string]string{"RATE_BURST": "0"}, "RATE_BURST"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -81,6 +89,30 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 	if _, err := Load("serve", nil, env(merge(base, prod))); err != nil {
 		t.Errorf("a sound production configuration was refused: %v", err)
+	}
+}
+
+func TestLoadEdgeSettings(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{
+		"DATABASE_URL":           "postgres://localhost/db",
+		"ALLOWED_ORIGINS":        " https://admin.hiremebahamas.com ,, http://localhost:5173",
+		"ALLOWED_ORIGIN_PATTERN": "https://*.preview.hiremebahamas.com",
+		"TRUSTED_PROXIES":        "10.0.0.0/8, 192.168.1.7, ::1",
+		"RATE_LIMIT":             "2.5",
+		"AUTH_RATE_LIMIT":        "0",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://admin.hiremebahamas.com", "http://localhost:5173"}; !slices.Equal(c.AllowedOrigins, want) {
+		t.Errorf("AllowedOrigins = %q; want %q", c.AllowedOrigins, want)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"), netip.MustParsePrefix("::1/128")}
+	if !slices.Equal(c.TrustedProxies, want) {
+		t.Errorf("TrustedProxies = %v; want %v", c.TrustedProxies, want)
+	}
+	if c.RateLimit != 2.5 || c.RateBurst != 60 || c.AuthRateLimit != 0 {
+		t.Errorf("rates %g/%d, auth %g", c.RateLimit, c.RateBurst, c.AuthRateLimit)
 	}
 }
 

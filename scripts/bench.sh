@@ -50,8 +50,18 @@ sed 's#^#/api/v1/jobs/#' "$work/ids" > "$work/get-paths"
 for w in bartender chef nurse teller developer captain dive "front desk" accountant electrician guide security cashier; do
 	echo "/api/v1/jobs?q=$(echo "$w" | sed 's/ /+/g')"
 done > "$work/search-paths"
+# Searches that are all different, so that none is answered from the
+# service's few-second cache: what a rare query costs.
+awk -v n=20000 'BEGIN {
+	srand(42)
+	split("bartender chef nurse teller developer captain dive front accountant electrician guide security cashier", w, " ")
+	split("NEW_PROVIDENCE GRAND_BAHAMA ABACO ELEUTHERA EXUMA ANDROS BIMINI LONG_ISLAND", is, " ")
+	for (i = 0; i < n; i++)
+		printf "/api/v1/jobs?q=%s&island=ISLAND_%s&page_size=%d\n", w[int(rand() * 13) + 1], is[int(rand() * 8) + 1], int(rand() * 100) + 1
+}' > "$work/rare-search-paths"
 
-PORT=$port LOG_LEVEL=warn ENV=development bin/hiremebahamas serve 2> "$work/server.log" &
+# One client sends everything here: per-client rate limits would measure themselves.
+PORT=$port LOG_LEVEL=warn ENV=development RATE_LIMIT=0 AUTH_RATE_LIMIT=0 bin/hiremebahamas serve 2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null || { cat "$work/server.log"; exit 1; }
@@ -83,7 +93,8 @@ printf "%-28s %10s %10s %10s\n" "endpoint ($conns connections)" "req/s" "p50" "p
 run_wrk "REST GET /api/v1/jobs/{id}" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/get-paths"
 run_ghz "gRPC JobService/GetJob" hiremebahamas.v1.JobService/GetJob "$work/ids.json"
 run_wrk "REST list, island=EXUMA" "http://127.0.0.1:$port/api/v1/jobs?island=ISLAND_EXUMA"
-run_wrk "REST search ?q=" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/search-paths"
+run_wrk "REST search ?q= (13 popular)" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/search-paths"
+run_wrk "REST search, all distinct" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/rare-search-paths"
 run_wrk "REST GET /health" "http://127.0.0.1:$port/health"
 peak=$(awk '/VmHWM/ { printf "%.1f MB", $2 / 1024 }' "/proc/$server_pid/status")
 

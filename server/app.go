@@ -11,10 +11,12 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"google.golang.org/grpc"
+	_ "google.golang.org/grpc/encoding/gzip" // clients may send and ask for gzip
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
@@ -67,7 +69,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.life.streamsDone)
+	lim := &limits{
+		clients: clients{trusted: cfg.TrustedProxies},
+		general: newLimiter(cfg.RateLimit, cfg.RateBurst),
+		auth:    newLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
+	}
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, lim, a.life.streamsDone)
 	if err != nil {
 		return nil, err
 	}
@@ -112,7 +119,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	a.http = &http.Server{
-		Handler:           withMiddleware(gateway, httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
+		Handler: withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(withCaching(gateway))),
+			httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
@@ -132,6 +140,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		}
 	}
 	return a, nil
+}
+
+// allowedOrigins are the origins browsers may call from.
+func allowedOrigins(cfg config.Config) []string {
+	var out []string
+	if cfg.FrontendURL != "" {
+		out = append(out, strings.TrimSuffix(cfg.FrontendURL, "/"))
+	}
+	out = append(out, cfg.AllowedOrigins...)
+	if cfg.AllowedOriginPattern != "" {
+		out = append(out, cfg.AllowedOriginPattern)
+	}
+	return out
 }
 
 // Access tokens name this service as issuer and audience.

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/hiremebahamas/api/auth"
@@ -253,26 +251,6 @@ func refreshTokenFrom(ctx context.Context, body string) string {
 		if c, err := r.Cookie(refreshCookieName); err == nil {
 			return c.Value
 		}
-	}
-	return ""
-}
-
-// clientIP is the caller's address: for REST, the connection's peer as the
-// gateway recorded it last in X-Forwarded-For; for gRPC, the peer.
-func clientIP(ctx context.Context) string {
-	if fromGateway(ctx) {
-		md, _ := metadata.FromIncomingContext(ctx)
-		if v := md.Get("x-forwarded-for"); len(v) > 0 {
-			parts := strings.Split(v[len(v)-1], ",")
-			return strings.TrimSpace(parts[len(parts)-1])
-		}
-		return ""
-	}
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		if host, _, err := net.SplitHostPort(p.Addr.String()); err == nil {
-			return host
-		}
-		return p.Addr.String()
 	}
 	return ""
 }

@@ -40,11 +40,19 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}}}),
+		// Only the headers the services read become metadata (the gateway
+		// passes Authorization itself); a REST client cannot set arbitrary
+		// gRPC metadata with Grpc-Metadata-* headers.
 		gwruntime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
-			if strings.EqualFold(key, "X-Request-Id") {
+			switch strings.ToLower(key) {
+			case "x-request-id":
 				return requestIDKey, true
+			case "cookie":
+				return "grpcgateway-cookie", true
+			case "traceparent", "tracestate", "baggage":
+				return strings.ToLower(key), true
 			}
-			return gwruntime.DefaultHeaderMatcher(key)
+			return "", false
 		}),
 		// Response metadata is not echoed as Grpc-Metadata-* headers: the
 		// middleware sets the headers REST clients need.

@@ -30,6 +30,7 @@ type httpOptions struct {
 func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
+		setSecurityHeaders(w.Header())
 		id := sanitizeRequestID(r.Header.Get("X-Request-Id"))
 		if id == "" {
 			id = newRequestID()
@@ -129,6 +130,17 @@ func byteSize(n int) string {
 type gatewayCall struct {
 	reached atomic.Bool
 	shared  atomic.Pointer[proto.Message]
+	// Written before the call, on the request's goroutine.
+	method string // the RPC the gateway called
+	client string // the caller's address, as the HTTP side resolved it
+}
+
+// gatewayMethod returns the RPC that served a REST request, or "".
+func gatewayMethod(ctx context.Context) string {
+	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+		return call.method
+	}
+	return ""
 }
 
 type gatewayCallKey struct{}
@@ -163,6 +175,7 @@ type gatewayConn struct{ grpc.ClientConnInterface }
 func (c gatewayConn) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
 	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
 		call.reached.Store(true)
+		call.method = method
 	}
 	return c.ClientConnInterface.Invoke(ctx, method, req, reply, opts...)
 }

@@ -33,7 +33,7 @@ const (
 
 // interceptors returns the unary and stream chains shared by native gRPC and
 // the REST gateway, outermost first.
-func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, streamsDone <-chan struct{}) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
+func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, lim *limits, streamsDone <-chan struct{}) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, nil, err
@@ -45,16 +45,19 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 	})
 	unary := []grpc.UnaryServerInterceptor{
 		requestIDUnary,
+		lim.clientUnary,
 		logUnary(log),
 		deadlineUnary(requestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
+		lim.rateLimitUnary,
 		authUnary(tokens),
 		schemaUnary(schema),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
 	}
 	stream := []grpc.StreamServerInterceptor{
 		requestIDStream,
+		lim.clientStream,
 		logStream(log),
 		endableStream(streamsDone),
 		recovery.StreamServerInterceptor(onPanic),

@@ -35,8 +35,9 @@ type service struct {
 // testSecret signs access tokens in tests.
 const testSecret = "test-signing-key-0123456789abcdefghijkl"
 
-// testConfig is the configuration tests start from: a free port and no
-// drain delay.
+// testConfig is the configuration tests start from: a free port, no drain
+// delay, and no rate limits (every test client shares 127.0.0.1; the limits
+// have tests of their own).
 func testConfig(databaseURL string) config.Config {
 	cfg, err := config.Load("serve", nil, func(name string) string {
 		return map[string]string{"DATABASE_URL": databaseURL, "PORT": "0", "DRAIN_DELAY": "0s", "LOG_LEVEL": "debug",
@@ -46,6 +47,7 @@ func testConfig(databaseURL string) config.Config {
 		panic(err)
 	}
 	cfg.Host = "127.0.0.1"
+	cfg.RateLimit, cfg.AuthRateLimit = 0, 0
 	return cfg
 }
 

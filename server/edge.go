@@ -1,0 +1,249 @@
+package server
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/gzip"
+	"github.com/rs/cors"
+
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+)
+
+// What browsers and CDNs see of every REST response: security headers,
+// CORS, caching and compression.
+
+// setSecurityHeaders sets the headers every response carries. Handlers that
+// serve a page (the API reference) replace the Content-Security-Policy.
+func setSecurityHeaders(h http.Header) {
+	h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains; preload")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+	h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(self), payment=()")
+	// The old auditor's "1; mode=block" could be abused to blank pages;
+	// browsers dropped it, and 0 turns it off where it lingers.
+	h.Set("X-XSS-Protection", "0")
+}
+
+// newCORS allows credentialed calls from the configured origins only. A
+// preflight is answered here, before authentication and rate limits.
+func newCORS(origins []string) *cors.Cors {
+	return cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: true,
+		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Request-Id", "If-None-Match", "Traceparent", "Tracestate"},
+		ExposedHeaders:   []string{"X-Request-Id", "Retry-After", "ETag", "WWW-Authenticate"},
+		MaxAge:           600,
+	})
+}
+
+// publicReads are the RPCs whose answer to a caller without credentials is
+// the same for everyone, so that browsers and CDNs may keep it.
+var publicReads = map[string]bool{
+	hmbv1.JobService_GetJob_FullMethodName:        true,
+	hmbv1.JobService_ListJobs_FullMethodName:      true,
+	hmbv1.JobService_GetJobStats_FullMethodName:   true,
+	hmbv1.JobService_GetJobPosting_FullMethodName: true,
+	hmbv1.UserService_GetUser_FullMethodName:      true,
+}
+
+const (
+	publicCacheControl  = "public, max-age=30, stale-while-revalidate=60"
+	privateCacheControl = "private, no-store"
+	// compressMin is the smallest body worth compressing: below it, the
+	// encoding's framing eats the gain.
+	compressMin = 1024
+)
+
+// withCaching buffers each response to decide, from the whole of it, how it
+// may be cached and how it is encoded:
+//   - a successful public read without credentials is public for 30 s with
+//     a strong ETag, and If-None-Match answers 304 with no body;
+//   - anything else is private and never stored, unless the handler chose
+//     its own Cache-Control;
+//   - bodies of compressMin bytes or more are sent with brotli or gzip when
+//     the client accepts them; the ETag then names the encoding too.
+func withCaching(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		buf := bufferPool.Get().(*bytes.Buffer)
+		buf.Reset()
+		defer bufferPool.Put(buf)
+		rec := &bufferedResponse{header: w.Header(), body: buf}
+		next.ServeHTTP(rec, r)
+
+		h := w.Header()
+		status := rec.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		body := buf.Bytes()
+		public := status == http.StatusOK && r.Method == http.MethodGet && !hasCredentials(r) &&
+			publicReads[gatewayMethod(r.Context())]
+		switch {
+		case public:
+			h.Set("Cache-Control", publicCacheControl)
+		case h.Get("Cache-Control") == "":
+			h.Set("Cache-Control", privateCacheControl)
+		}
+
+		compressible := len(body) >= compressMin && status != http.StatusNoContent && status != http.StatusNotModified
+		if compressible {
+			h.Add("Vary", "Accept-Encoding")
+		}
+		coding := ""
+		if compressible && h.Get("Content-Encoding") == "" {
+			coding = negotiateEncoding(r.Header.Get("Accept-Encoding"))
+		}
+		if public {
+			tag := entityTag(body)
+			h.Set("ETag", `"`+tag+suffixFor(coding)+`"`)
+			if matchesETag(r.Header.Get("If-None-Match"), tag) {
+				h.Del("Content-Type")
+				h.Del("Content-Length")
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+		if coding != "" {
+			encoded := bufferPool.Get().(*bytes.Buffer)
+			encoded.Reset()
+			defer bufferPool.Put(encoded)
+			if err := compress(encoded, coding, body); err == nil {
+				body = encoded.Bytes()
+				h.Set("Content-Encoding", coding)
+			}
+		}
+		if status != http.StatusNoContent && status != http.StatusNotModified {
+			h.Set("Content-Length", strconv.Itoa(len(body)))
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
+}
+
+var bufferPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// bufferedResponse keeps a handler's status and body; headers go straight
+// to the real response.
+type bufferedResponse struct {
+	header http.Header
+	status int
+	body   *bytes.Buffer
+}
+
+func (b *bufferedResponse) Header() http.Header { return b.header }
+
+func (b *bufferedResponse) WriteHeader(code int) {
+	if b.status == 0 {
+		b.status = code
+	}
+}
+
+func (b *bufferedResponse) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+
+// hasCredentials reports whether the request could be answered for someone
+// in particular.
+func hasCredentials(r *http.Request) bool {
+	return r.Header.Get("Authorization") != "" || r.Header.Get("Cookie") != ""
+}
+
+// entityTag is a strong validator of the body: a digest of its bytes.
+func entityTag(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
+// suffixFor marks an ETag with the encoding it was sent in: a strong
+// validator names the exact bytes, and those differ between encodings.
+func suffixFor(coding string) string {
+	if coding == "" {
+		return ""
+	}
+	return "-" + coding
+}
+
+// matchesETag applies If-None-Match's weak comparison to tag, whichever
+// encoding the client received it in.
+func matchesETag(header, tag string) bool {
+	for _, v := range strings.Split(header, ",") {
+		v = strings.TrimSpace(v)
+		if v == "*" {
+			return true
+		}
+		v = strings.Trim(strings.TrimPrefix(v, "W/"), `"`)
+		v = strings.TrimSuffix(strings.TrimSuffix(v, "-br"), "-gzip")
+		if v == tag {
+			return true
+		}
+	}
+	return false
+}
+
+// negotiateEncoding picks brotli, then gzip, among the codings the client
+// accepts with a non-zero quality; "" means identity.
+func negotiateEncoding(accept string) string {
+	quality := map[string]float64{}
+	for _, part := range strings.Split(accept, ",") {
+		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		q := 1.0
+		if k, v, ok := strings.Cut(strings.TrimSpace(params), "="); ok && strings.TrimSpace(k) == "q" {
+			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
+				q = f
+			}
+		}
+		quality[strings.ToLower(strings.TrimSpace(name))] = q
+	}
+	for _, coding := range []string{"br", "gzip"} {
+		q, listed := quality[coding]
+		if !listed {
+			q, listed = quality["*"]
+		}
+		if listed && q > 0 {
+			return coding
+		}
+	}
+	return ""
+}
+
+// Encoders are reused: each holds buffers and tables worth keeping.
+var (
+	brotliWriters = sync.Pool{New: func() any { return brotli.NewWriterLevel(nil, 4) }}
+	gzipWriters   = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(nil, gzip.DefaultCompression); return w }}
+)
+
+func compress(dst io.Writer, coding string, body []byte) error {
+	var w interface {
+		io.WriteCloser
+		Reset(io.Writer)
+	}
+	switch coding {
+	case "br":
+		bw := brotliWriters.Get().(*brotli.Writer)
+		defer brotliWriters.Put(bw)
+		w = bw
+	default:
+		gw := gzipWriters.Get().(*gzip.Writer)
+		defer gzipWriters.Put(gw)
+		w = gw
+	}
+	w.Reset(dst)
+	if _, err := w.Write(body); err != nil {
+		return err
+	}
+	return w.Close()
+}

@@ -1,0 +1,352 @@
+package server_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"net/http"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/andybalholm/brotli"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	grpcgzip "google.golang.org/grpc/encoding/gzip"
+	"google.golang.org/grpc/status"
+
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+var securityHeaders = map[string]string{
+	"Strict-Transport-Security": "max-age=63072000; includeSubDomains; preload",
+	"X-Content-Type-Options":    "nosniff",
+	"X-Frame-Options":           "DENY",
+	"Content-Security-Policy":   "default-src 'none'; frame-ancestors 'none'",
+	"Referrer-Policy":           "strict-origin-when-cross-origin",
+	"Permissions-Policy":        "camera=(), microphone=(), geolocation=(self), payment=()",
+	"X-Xss-Protection":          "0",
+}
+
+// TestSecurityHeaders checks every kind of response: served, refused by a
+// handler, by the router, by the middleware and by the rate limit.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.RateLimit, cfg.RateBurst = 0.001, 1
+	s := start(t, cfg)
+	big := strings.Repeat("x", cfg.MaxBodyBytes+1)
+	for _, tc := range []struct {
+		name, method, path string
+		body               string
+		want               int
+	}{
+		{"ok", http.MethodGet, "/api/v1/jobs", "", http.StatusOK},
+		{"head", http.MethodHead, "/health", "", http.StatusOK},
+		{"limited", http.MethodGet, "/api/v1/jobs", "", http.StatusTooManyRequests},
+		{"probe", http.MethodGet, "/health", "", http.StatusOK},
+		{"unauthenticated", http.MethodGet, "/api/v1/users/me", "", http.StatusTooManyRequests},
+		{"no route", http.MethodGet, "/nowhere", "", http.StatusTooManyRequests},
+		{"too large", http.MethodPost, "/api/v1/auth/login", big, http.StatusRequestEntityTooLarge},
+	} {
+		var body io.Reader
+		if tc.body != "" {
+			body = strings.NewReader(tc.body)
+		}
+		code, h, _ := s.do(t, tc.method, tc.path, body)
+		if code != tc.want {
+			t.Errorf("%s: status %d; want %d", tc.name, code, tc.want)
+		}
+		for k, v := range securityHeaders {
+			if got := h.Get(k); got != v {
+				t.Errorf("%s: %s = %q; want %q", tc.name, k, got, v)
+			}
+		}
+		if h.Get("Server") != "" {
+			t.Errorf("%s: Server header %q", tc.name, h.Get("Server"))
+		}
+	}
+	// Without the limit, the router's and the handlers' refusals too.
+	s = start(t, testConfig(pgtest.NewDatabase(t)))
+	for path, want := range map[string]int{"/api/v1/users/me": http.StatusUnauthorized, "/nowhere": http.StatusNotFound} {
+		code, h, _ := s.do(t, http.MethodGet, path, nil)
+		if code != want || h.Get("X-Frame-Options") != "DENY" || h.Get("Content-Security-Policy") == "" {
+			t.Errorf("GET %s: %d with %v", path, code, h)
+		}
+	}
+}
+
+func TestCORS(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.FrontendURL = "https://hiremebahamas.com"
+	cfg.AllowedOrigins = []string{"https://admin.hiremebahamas.com"}
+	cfg.AllowedOriginPattern = "https://*.preview.hiremebahamas.com"
+	s := start(t, cfg)
+
+	preflight := func(origin string) (int, http.Header) {
+		code, h, _ := s.do(t, http.MethodOptions, "/api/v1/users/me", nil, "Origin", origin,
+			"Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization,content-type")
+		return code, h
+	}
+	for _, origin := range []string{"https://hiremebahamas.com", "https://admin.hiremebahamas.com", "https://pr-42.preview.hiremebahamas.com"} {
+		// A preflight to a route that needs a token is answered before
+		// authentication.
+		code, h := preflight(origin)
+		if code/100 != 2 || h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Allow-Credentials") != "true" ||
+			h.Get("Access-Control-Max-Age") != "600" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "PATCH") {
+			t.Errorf("preflight from %s: %d %v", origin, code, h)
+		}
+		code, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		if code != http.StatusOK || h.Get("Access-Control-Allow-Origin") != origin || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "X-Request-Id") {
+			t.Errorf("GET from %s: %d %v", origin, code, h)
+		}
+	}
+	for _, origin := range []string{"https://evil.example", "http://hiremebahamas.com", "https://hiremebahamas.com.evil.example", "https://preview.hiremebahamas.com"} {
+		_, h := preflight(origin)
+		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("preflight from %s allowed: %q", origin, v)
+		}
+		_, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
+			t.Errorf("GET from %s allowed: %q", origin, v)
+		}
+	}
+}
+
+func TestCaching(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	job := b.post(t, &hmbv1.Job{Title: "Reservations Agent"})
+
+	public := []string{"/api/v1/jobs/" + job.Id, "/api/v1/jobs", "/api/v1/jobs?q=reservations", "/api/v1/jobs/stats",
+		"/api/v1/jobs/" + job.Id + "/posting", "/api/v1/users/" + b.employer.User.Id}
+	for _, path := range public {
+		code, h, _ := b.do(t, http.MethodGet, path, nil)
+		etag := h.Get("ETag")
+		if code != http.StatusOK || h.Get("Cache-Control") != "public, max-age=30, stale-while-revalidate=60" ||
+			!strings.HasPrefix(etag, `"`) || len(etag) < 10 {
+			t.Errorf("GET %s: %d, Cache-Control %q, ETag %q", path, code, h.Get("Cache-Control"), etag)
+			continue
+		}
+		code, h304, body304 := b.do(t, http.MethodGet, path, nil, "If-None-Match", etag)
+		if code != http.StatusNotModified || len(body304) != 0 || h304.Get("ETag") != etag || h304.Get("Cache-Control") != h.Get("Cache-Control") {
+			t.Errorf("GET %s If-None-Match %s: %d %q %v", path, etag, code, body304, h304)
+		}
+		// Another tag, or a list holding it, is weighed too.
+		if code, _, _ := b.do(t, http.MethodGet, path, nil, "If-None-Match", `"other"`); code != http.StatusOK {
+			t.Errorf("GET %s with a stale tag: %d", path, code)
+		}
+		if code, _, _ := b.do(t, http.MethodGet, path, nil, "If-None-Match", `"other", W/`+etag); code != http.StatusNotModified {
+			t.Errorf("GET %s with the tag in a list: %d", path, code)
+		}
+		// The same resource asked for with a token is personal.
+		code, h, _ = b.do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+b.seeker.AccessToken)
+		if code != http.StatusOK || h.Get("Cache-Control") != "private, no-store" || h.Get("ETag") != "" {
+			t.Errorf("GET %s with a token: %d, Cache-Control %q, ETag %q", path, code, h.Get("Cache-Control"), h.Get("ETag"))
+		}
+	}
+
+	// A change makes a new tag; the old one no longer matches.
+	_, h, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
+	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.employer.AccessToken, map[string]any{"title": "Senior Reservations Agent"}, nil); code != http.StatusOK {
+		t.Fatalf("PATCH: %d", code)
+	}
+	code, h2, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil, "If-None-Match", h.Get("ETag"))
+	if code != http.StatusOK || h2.Get("ETag") == h.Get("ETag") {
+		t.Errorf("after a change: %d, ETag %q then %q", code, h.Get("ETag"), h2.Get("ETag"))
+	}
+
+	// Personal answers, errors and probes are never stored.
+	seeker := "Bearer " + b.seeker.AccessToken
+	for _, tc := range []struct {
+		method, path, auth string
+		body               string
+	}{
+		{http.MethodGet, "/api/v1/users/me", seeker, ""},
+		{http.MethodGet, "/api/v1/users/me/applications", seeker, ""},
+		{http.MethodGet, "/api/v1/users/me/saved-jobs", seeker, ""},
+		{http.MethodGet, "/api/v1/jobs/" + job.Id + "/applications", "Bearer " + b.employer.AccessToken, ""},
+		{http.MethodPost, "/api/v1/auth/login", "", `{"email":"` + b.seeker.User.Email + `","password":"` + testPassword + `"}`},
+		{http.MethodGet, "/api/v1/jobs/00000000-0000-0000-0000-000000000000", "", ""},
+		{http.MethodGet, "/api/v1/users/me", "", ""},
+		{http.MethodGet, "/health", "", ""},
+		{http.MethodGet, "/ready/db", "", ""},
+	} {
+		header := []string{"Content-Type", "application/json"}
+		if tc.auth != "" {
+			header = append(header, "Authorization", tc.auth)
+		}
+		var body io.Reader
+		if tc.body != "" {
+			body = strings.NewReader(tc.body)
+		}
+		code, h, _ := b.do(t, tc.method, tc.path, body, header...)
+		if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") || strings.Contains(cc, "public") || h.Get("ETag") != "" {
+			t.Errorf("%s %s (%d): Cache-Control %q, ETag %q", tc.method, tc.path, code, cc, h.Get("ETag"))
+		}
+	}
+}
+
+func TestCompression(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	for i := range 6 {
+		b.post(t, &hmbv1.Job{Title: "Housekeeper " + string(rune('A'+i)), Description: strings.Repeat("Keep the villas spotless. ", 20)})
+	}
+	get := func(path, accept string) (http.Header, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+		req.Header.Set("Accept-Encoding", accept) // set by hand, the client leaves the body as sent
+		resp, err := b.http.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.Header, raw
+	}
+	plainHeader, plain := get("/api/v1/jobs", "identity")
+	if plainHeader.Get("Content-Encoding") != "" || len(plain) < 1024 || !strings.Contains(strings.Join(plainHeader.Values("Vary"), ","), "Accept-Encoding") {
+		t.Fatalf("identity: %v, %d bytes", plainHeader, len(plain))
+	}
+	tags := map[string]bool{plainHeader.Get("ETag"): true}
+	for accept, want := range map[string]string{"br": "br", "gzip, deflate, br": "br", "gzip": "gzip", "br;q=0, gzip;q=0.5": "gzip", "*": "br", "deflate": ""} {
+		h, raw := get("/api/v1/jobs", accept)
+		if got := h.Get("Content-Encoding"); got != want {
+			t.Errorf("Accept-Encoding %q: Content-Encoding %q; want %q", accept, got, want)
+			continue
+		}
+		var decoded []byte
+		switch want {
+		case "br":
+			decoded, _ = io.ReadAll(brotli.NewReader(bytes.NewReader(raw)))
+		case "gzip":
+			zr, err := gzip.NewReader(bytes.NewReader(raw))
+			if err != nil {
+				t.Fatal(err)
+			}
+			decoded, _ = io.ReadAll(zr)
+		default:
+			decoded = raw
+		}
+		if !bytes.Equal(decoded, plain) {
+			t.Errorf("Accept-Encoding %q: decoded body differs from the plain one", accept)
+		}
+		if want != "" && len(raw) >= len(plain) {
+			t.Errorf("Accept-Encoding %q: %d bytes, no smaller than %d", accept, len(raw), len(plain))
+		}
+		if want != "" {
+			tags[h.Get("ETag")] = true
+			// The tag received with the encoded body revalidates.
+			req, _ := http.NewRequest(http.MethodGet, b.base+"/api/v1/jobs", nil)
+			req.Header.Set("Accept-Encoding", accept)
+			req.Header.Set("If-None-Match", h.Get("ETag"))
+			resp, err := b.http.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotModified {
+				t.Errorf("revalidating %s with %s: %d", accept, h.Get("ETag"), resp.StatusCode)
+			}
+		}
+	}
+	if len(tags) != 3 {
+		t.Errorf("ETags %v; want one per encoding (identity, br, gzip)", tags)
+	}
+	// Small bodies are sent as they are.
+	if h, _ := get("/health", "gzip, br"); h.Get("Content-Encoding") != "" {
+		t.Errorf("/health compressed: %v", h)
+	}
+
+	// gRPC clients may compress too.
+	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}, grpc.UseCompressor(grpcgzip.Name))
+	if err != nil || len(resp.Jobs) != 6 {
+		t.Errorf("gzip ListJobs: %d jobs, %v", len(resp.GetJobs()), err)
+	}
+}
+
+// TestRateLimit checks the per-client buckets, that X-Forwarded-For is
+// believed only from a trusted proxy and only as far as the first hop it
+// does not trust, and that probes are never limited.
+func TestRateLimit(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	cfg := testConfig(url)
+	cfg.RateLimit, cfg.RateBurst = 0.01, 3
+	cfg.AuthRateLimit, cfg.AuthRateBurst = 0.01, 1
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
+	s := start(t, cfg)
+
+	get := func(forwarded string) (int, http.Header, []byte) {
+		return s.do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", forwarded)
+	}
+	for i := range 3 {
+		if code, _, _ := get("203.0.113.9"); code != http.StatusOK {
+			t.Fatalf("request %d within the burst: %d", i+1, code)
+		}
+	}
+	code, h, body := get("203.0.113.9")
+	e := decodeError(t, body)
+	if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" || e.Error.Reason != "RATE_LIMITED" || e.Error.Status != "RESOURCE_EXHAUSTED" {
+		t.Errorf("over the limit: %d, Retry-After %q, %+v", code, h.Get("Retry-After"), e.Error)
+	}
+	// Prepending a made-up address does not make a new client.
+	if code, _, _ := get("198.51.100.1, 203.0.113.9"); code != http.StatusTooManyRequests {
+		t.Errorf("spoofed X-Forwarded-For dodged the limit: %d", code)
+	}
+	// Another client has its own bucket; probes are never limited.
+	if code, _, _ := get("198.51.100.7"); code != http.StatusOK {
+		t.Errorf("another client: %d", code)
+	}
+	for range 5 {
+		if code, _, _ := s.do(t, http.MethodGet, "/ready", nil, "X-Forwarded-For", "203.0.113.9"); code != http.StatusOK {
+			t.Fatalf("probe limited: %d", code)
+		}
+	}
+	// Auth has its own, stricter bucket.
+	login := `{"email":"nobody@example.com","password":"wrong password"}`
+	for i, want := range []int{http.StatusUnauthorized, http.StatusTooManyRequests} {
+		code, _, _ := s.do(t, http.MethodPost, "/api/v1/auth/login", strings.NewReader(login), "X-Forwarded-For", "198.51.100.8", "Content-Type", "application/json")
+		if code != want {
+			t.Errorf("login %d: %d; want %d", i+1, code, want)
+		}
+	}
+
+	// Without trusted proxies the header is ignored: every request is from
+	// the connection's address.
+	cfg = testConfig(url)
+	cfg.RateLimit, cfg.RateBurst = 0.01, 2
+	s = start(t, cfg)
+	var got []int
+	for _, fwd := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
+		code, _, _ := s.do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", fwd)
+		got = append(got, code)
+	}
+	if got[2] != http.StatusTooManyRequests {
+		t.Errorf("untrusted X-Forwarded-For made new clients: %v", got)
+	}
+
+	// gRPC clients are limited by their address too, with RetryInfo.
+	jobs := hmbv1.NewJobServiceClient(s.conn)
+	var err error
+	for range 3 {
+		if _, err = jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}); err != nil {
+			break
+		}
+	}
+	st := status.Convert(err)
+	var retry *errdetails.RetryInfo
+	for _, d := range st.Details() {
+		if r, ok := d.(*errdetails.RetryInfo); ok {
+			retry = r
+		}
+	}
+	if st.Code() != codes.ResourceExhausted || retry == nil || retry.GetRetryDelay().AsDuration() <= 0 {
+		t.Errorf("gRPC over the limit: %v, retry %v", err, retry)
+	}
+}

@@ -1,0 +1,230 @@
+package server
+
+import (
+	"context"
+	"math"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fullstorydev/grpchan/inprocgrpc"
+	"github.com/hashicorp/golang-lru/v2/expirable"
+	"golang.org/x/time/rate"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+
+	"github.com/hiremebahamas/api/domain"
+	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+)
+
+// clients resolves who is calling: the connection's peer, or, when the peer
+// is a trusted proxy, the nearest address in X-Forwarded-For that is not
+// one. A client cannot dodge a limit by sending its own X-Forwarded-For:
+// entries left of the first untrusted one are never read.
+type clients struct {
+	trusted []netip.Prefix
+}
+
+func (c clients) isTrusted(a netip.Addr) bool {
+	for _, p := range c.trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve returns the client's address given the connection's peer
+// ("host:port" or a bare address) and the X-Forwarded-For values received.
+func (c clients) resolve(remote string, forwarded []string) string {
+	host := remote
+	if h, _, err := net.SplitHostPort(remote); err == nil {
+		host = h
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return host
+	}
+	addr = addr.Unmap()
+	if !c.isTrusted(addr) {
+		return addr.String()
+	}
+	var hops []string
+	for _, v := range forwarded {
+		hops = append(hops, strings.Split(v, ",")...)
+	}
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			// Garbage from beyond the last trusted hop: that hop is the
+			// best-known client.
+			break
+		}
+		addr = hop.Unmap()
+		if !c.isTrusted(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+// limiter is a token bucket per client, forgotten after a quiet while.
+type limiter struct {
+	every   rate.Limit
+	burst   int
+	mu      sync.Mutex
+	buckets *expirable.LRU[string, *rate.Limiter]
+}
+
+func newLimiter(perSecond float64, burst int) *limiter {
+	if perSecond <= 0 {
+		return nil
+	}
+	// A bucket left alone this long is full again, so forgetting it loses
+	// nothing.
+	idle := time.Duration(float64(burst)/perSecond*float64(time.Second)) + time.Minute
+	return &limiter{every: rate.Limit(perSecond), burst: burst,
+		buckets: expirable.NewLRU[string, *rate.Limiter](100_000, nil, idle)}
+}
+
+// allow takes a token for client, or says how long until one is free.
+func (l *limiter) allow(client string) (bool, time.Duration) {
+	if l == nil {
+		return true, 0
+	}
+	key := bucketKey(client)
+	l.mu.Lock()
+	b, ok := l.buckets.Get(key)
+	if !ok {
+		b = rate.NewLimiter(l.every, l.burst)
+		l.buckets.Add(key, b)
+	}
+	l.mu.Unlock()
+	r := b.Reserve()
+	if d := r.Delay(); d > 0 {
+		r.Cancel()
+		return false, d
+	}
+	return true, 0
+}
+
+// bucketKey groups IPv6 clients by /64, the block one subscriber holds, so
+// that walking through its addresses does not buy more requests.
+func bucketKey(client string) string {
+	a, err := netip.ParseAddr(client)
+	if err != nil || a.Is4() {
+		return client
+	}
+	p, _ := a.Prefix(64)
+	return p.String()
+}
+
+// limits holds the general bucket and the stricter one for auth.
+type limits struct {
+	clients clients
+	general *limiter
+	auth    *limiter
+}
+
+func (l *limits) forMethod(method string) *limiter {
+	if strings.HasPrefix(method, "/"+hmbv1.AuthService_ServiceDesc.ServiceName+"/") {
+		return l.auth
+	}
+	return l.general
+}
+
+// probePaths are polled by load balancers: never limited.
+var probePaths = map[string]bool{"/live": true, "/health": true, "/ready": true, "/ready/db": true}
+
+// withRateLimit answers 429 with Retry-After to a client over its bucket.
+// It records the client's address for the services behind the gateway.
+func (l *limits) withRateLimit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		client := l.clients.resolve(r.RemoteAddr, r.Header.Values("X-Forwarded-For"))
+		if call, ok := r.Context().Value(gatewayCallKey{}).(*gatewayCall); ok {
+			call.client = client
+		}
+		bucket := l.general
+		if strings.HasPrefix(r.URL.Path, "/api/v1/auth/") {
+			bucket = l.auth
+		}
+		if !probePaths[r.URL.Path] {
+			if ok, wait := bucket.allow(client); !ok {
+				w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
+				writeError(w, r, http.StatusTooManyRequests, codes.ResourceExhausted, "RATE_LIMITED",
+					"too many requests from this client; retry after "+strconv.Itoa(retrySeconds(wait))+" s")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func retrySeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
+
+type clientCtxKey struct{}
+
+// clientIP returns the caller's address as clientUnary resolved it.
+func clientIP(ctx context.Context) string {
+	c, _ := ctx.Value(clientCtxKey{}).(string)
+	return c
+}
+
+// withClient resolves the caller's address into ctx: for REST, as the HTTP
+// side resolved it; for gRPC, from the peer and trusted proxies.
+func (l *limits) withClient(ctx context.Context) context.Context {
+	var client string
+	if fromGateway(ctx) {
+		if outer := inprocgrpc.ClientContext(ctx); outer != nil {
+			if call, ok := outer.Value(gatewayCallKey{}).(*gatewayCall); ok {
+				client = call.client
+			}
+		}
+	} else {
+		client = l.clients.grpcClient(ctx)
+	}
+	return context.WithValue(ctx, clientCtxKey{}, client)
+}
+
+func (l *limits) clientUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	return handler(l.withClient(ctx), req)
+}
+
+func (l *limits) clientStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, &contextStream{ServerStream: ss, ctx: l.withClient(ss.Context())})
+}
+
+// rateLimitUnary limits gRPC clients on the network; REST calls were
+// limited before the gateway, and probes never are.
+func (l *limits) rateLimitUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if fromGateway(ctx) || isProbe(info.FullMethod) {
+		return handler(ctx, req)
+	}
+	if ok, wait := l.forMethod(info.FullMethod).allow(clientIP(ctx)); !ok {
+		return nil, &domain.Error{Kind: domain.ErrResourceExhausted, Reason: "RATE_LIMITED", RetryAfter: wait,
+			Message: "too many requests from this client; retry after " + strconv.Itoa(retrySeconds(wait)) + " s"}
+	}
+	return handler(ctx, req)
+}
+
+func isProbe(method string) bool {
+	service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
+	return probeServices[service]
+}
+
+// grpcClient resolves a network gRPC caller's address, believing an
+// x-forwarded-for sent by a trusted proxy.
+func (c clients) grpcClient(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return ""
+	}
+	md, _ := metadata.FromIncomingContext(ctx)
+	return c.resolve(p.Addr.String(), md.Get("x-forwarded-for"))
+}
