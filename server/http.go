@@ -60,7 +60,7 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 					slog.String("transport", "rest"), slog.String("http_method", r.Method),
 					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
 					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-					slog.String("request_id", id))
+					slog.String("client", call.client), slog.String("request_id", id))
 			}
 		}()
 

@@ -193,6 +193,9 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 			attrs = append(attrs, slog.String("peer", p.Addr.String()))
 		}
 	}
+	if c := clientIP(ctx); c != "" {
+		attrs = append(attrs, slog.String("client", c))
+	}
 	attrs = append(attrs,
 		slog.String("rpc", method),
 		slog.String("code", st.Code().String()),
