@@ -60,6 +60,7 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	cfg.MaxConnIdleTime = 5 * time.Minute
 	cfg.MaxConnLifetime = 30 * time.Minute
 	cfg.MaxConnLifetimeJitter = time.Minute
+	cfg.ConnConfig.DialFunc = breakingDialer(cfg.ConnConfig.DialFunc, log)
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hiremebahamas"
 	}
