@@ -5,7 +5,7 @@ GO      ?= go
 BIN     := bin/hiremebahamas
 PORT    ?= 8080
 
-.PHONY: all build run test bench seed generate check-generate lint db-start db-stop clean
+.PHONY: all build run test bench soak seed generate check-generate lint db-start db-stop clean
 
 all: build
 
@@ -28,9 +28,14 @@ test:
 	$(GO) test -race -count=1 ./...
 
 ## bench: seed 100,000 jobs into a bench database and load the service
-## with wrk and ghz; prints req/s, p50/p99 and peak RSS.
+## with wrk and ghz (req/s, p50/p99, peak RSS), then a 60 s mixed workload
+## at a fixed rate whose report and charts go to bench-report/.
 bench:
 	@scripts/bench.sh
+
+## soak: the mixed workload for $$SOAK_DURATION (10m), memory and goroutines sampled.
+soak:
+	@BENCH_MODE=soak scripts/bench.sh
 
 ## seed: add demo data to the local (or $$DATABASE_URL) database.
 seed: build

@@ -3,7 +3,13 @@
 # loads it over loopback with wrk (REST) and ghz (gRPC), and prints
 # throughput, latency percentiles and the server's peak memory.
 #
+# Then a mixed workload at a fixed arrival rate (tools/mixload: 80% job
+# reads, 15% lists and searches, 5% writes) writes a report with charts to
+# BENCH_REPORT. BENCH_MODE=mix runs only that; BENCH_MODE=soak runs it for
+# SOAK_DURATION, sampling memory and goroutines as it goes.
+#
 #   BENCH_JOBS (100000)  BENCH_DURATION (15s)  BENCH_CONNECTIONS (32)  BENCH_PORT (18080)
+#   MIX_RATE (400/s)  MIX_DURATION (60s)  SOAK_DURATION (10m)  BENCH_REPORT (bench-report)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +18,11 @@ jobs="${BENCH_JOBS:-100000}"
 duration="${BENCH_DURATION:-15s}"
 conns="${BENCH_CONNECTIONS:-32}"
 port="${BENCH_PORT:-18080}"
+mode="${BENCH_MODE:-all}"
+mix_rate="${MIX_RATE:-400}"
+mix_duration="${MIX_DURATION:-60s}"
+report="${BENCH_REPORT:-bench-report}"
+metrics_port=$((port + 1))
 work=$(mktemp -d)
 trap 'kill "${server_pid:-}" 2>/dev/null || true; wait "${server_pid:-}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -22,6 +33,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 go build -o bin/hiremebahamas ./cmd/hiremebahamas
 go -C tools/ghz build -o "$work/ghz" github.com/bojand/ghz/cmd/ghz
+go -C tools/mixload build -o "$work/mixload" .
 
 # A database of its own, recreated each run.
 base_url="${DATABASE_URL:-$(scripts/devdb.sh start)}"
@@ -47,6 +59,10 @@ init = function(args)
 end
 LUA
 sed 's#^#/api/v1/jobs/#' "$work/ids" > "$work/get-paths"
+psql "$DATABASE_URL" -At -c "SELECT id FROM jobs j WHERE status = 'OPEN' AND expire_time > now() + interval '1 day'
+	AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.job_id = j.id) ORDER BY random() LIMIT 20000" > "$work/apply-to"
+psql "$DATABASE_URL" -At -c "SELECT email FROM users WHERE role = 'JOB_SEEKER' AND is_active ORDER BY random()" > "$work/seekers"
+psql "$DATABASE_URL" -At -c "SELECT email FROM users WHERE role = 'EMPLOYER' AND is_active ORDER BY random()" > "$work/employers"
 for w in bartender chef nurse teller developer captain dive "front desk" accountant electrician guide security cashier; do
 	echo "/api/v1/jobs?q=$(echo "$w" | sed 's/ /+/g')"
 done > "$work/search-paths"
@@ -61,7 +77,8 @@ awk -v n=20000 'BEGIN {
 }' > "$work/rare-search-paths"
 
 # One client sends everything here: per-client rate limits would measure themselves.
-PORT=$port LOG_LEVEL=warn ENV=development RATE_LIMIT=0 AUTH_RATE_LIMIT=0 bin/hiremebahamas serve 2> "$work/server.log" &
+PORT=$port METRICS_ADDR=127.0.0.1:$metrics_port LOG_LEVEL=warn ENV=development RATE_LIMIT=0 AUTH_RATE_LIMIT=0 \
+	bin/hiremebahamas serve 2> "$work/server.log" &
 server_pid=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null && break; sleep 0.1; done
 curl -sf "http://127.0.0.1:$port/ready/db" >/dev/null || { cat "$work/server.log"; exit 1; }
@@ -89,6 +106,16 @@ run_ghz() { # name, call, data file
 		END { printf "%-28s %10s %10s %10s %s\n", name, rps, p50, p99, bad }' <<< "$out" >> "$results"
 }
 
+mixed() { # duration, sampling interval
+	"$work/mixload" -base "http://127.0.0.1:$port" -metrics "http://127.0.0.1:$metrics_port/metrics" -pid "$server_pid" \
+		-rate "$mix_rate" -duration "$1" -sample "$2" -out "$report" \
+		-ids "$work/ids" -apply-to "$work/apply-to" -seekers "$work/seekers" -employers "$work/employers"
+}
+case "$mode" in
+mix) mixed "$mix_duration" 5s; exit ;;
+soak) mixed "${SOAK_DURATION:-10m}" 15s; exit ;;
+esac
+
 printf "%-28s %10s %10s %10s\n" "endpoint ($conns connections)" "req/s" "p50" "p99" > "$results"
 run_wrk "REST GET /api/v1/jobs/{id}" -s "$work/random.lua" "http://127.0.0.1:$port" -- "$work/get-paths"
 run_ghz "gRPC JobService/GetJob" hiremebahamas.v1.JobService/GetJob "$work/ids.json"
@@ -103,3 +130,6 @@ echo "HireMeBahamas API, $jobs jobs seeded, $(nproc) cores, load generator on th
 cat "$results"
 echo "server peak RSS: $peak"
 echo "(ghz counts the calls still in flight when a run's time is up as Unavailable: at most one per connection slot.)"
+
+echo
+mixed "$mix_duration" 5s
