@@ -73,12 +73,13 @@ type Hasher struct {
 }
 
 // NewHasher returns a Hasher using p that runs at most maxConcurrent hashes at
-// once; maxConcurrent <= 0 means 2*runtime.GOMAXPROCS(0). Unusable params are
+// once; maxConcurrent <= 0 means one per CPU: hashing is all computation, so
+// more at once adds memory (Memory KiB each) and no speed. Unusable params are
 // reported by Hash and VerifyDummy rather than here, so that existing hashes
 // still verify while the configuration is being fixed.
 func NewHasher(p Params, maxConcurrent int) *Hasher {
 	if maxConcurrent <= 0 {
-		maxConcurrent = 2 * runtime.GOMAXPROCS(0)
+		maxConcurrent = runtime.GOMAXPROCS(0)
 	}
 	h := &Hasher{p: p, slots: maxConcurrent, sem: semaphore.NewWeighted(int64(maxConcurrent))}
 	if h.err = p.validate(); h.err != nil {

@@ -229,7 +229,7 @@ func TestVerifyDummy(t *testing.T) {
 
 func TestConcurrencyBound(t *testing.T) {
 	t.Parallel()
-	if got, want := NewHasher(cheap, 0).slots, 2*runtime.GOMAXPROCS(0); got != want {
+	if got, want := NewHasher(cheap, 0).slots, runtime.GOMAXPROCS(0); got != want {
 		t.Errorf("default slots = %d; want %d", got, want)
 	}
 
