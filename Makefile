@@ -37,19 +37,22 @@ seed: build
 	@set -e; if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; fi; \
 	./$(BIN) migrate; ./$(BIN) seed --jobs $${JOBS:-1000} --users $${USERS:-200}
 
-## generate: regenerate gen/ from proto/ and queries/.
+## generate: regenerate gen/ from proto/ and queries/, and the OpenAPI 3
+## document served at /openapi.json.
 generate:
 	$(GO) tool buf format -w
 	$(GO) tool buf lint
 	$(GO) tool buf generate
 	$(GO) tool sqlc generate
+	$(GO) run ./internal/openapigen gen/openapi/hiremebahamas.swagger.json apidocs/openapi.json
 
-## check-generate: fail if gen/ is not what proto/ and queries/ produce.
+## check-generate: fail if gen/ and apidocs/ are not what proto/ and queries/ produce.
+GENERATED := gen proto queries migrations apidocs
 check-generate: generate
-	@if [ -n "$$(git status --porcelain -- gen proto queries migrations)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 		echo "generated code is stale; run make generate and commit:"; \
-		git status --porcelain -- gen proto queries migrations; \
-		git --no-pager diff --stat -- gen proto; exit 1; fi
+		git status --porcelain -- $(GENERATED); \
+		git --no-pager diff --stat -- $(GENERATED); exit 1; fi
 
 lint:
 	$(GO) tool buf lint
