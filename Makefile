@@ -4,6 +4,10 @@
 GO      ?= go
 BIN     := bin/hiremebahamas
 PORT    ?= 8080
+# npm, quietly, from the lock file; no package needs its install scripts.
+NPM_CI  := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --loglevel=error
+# The Swagger UI files /docs serves, from the pinned swagger-ui-dist.
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 
 .PHONY: all build run test bench seed generate check-generate lint db-start db-stop clean
 
@@ -37,14 +41,15 @@ seed: build
 	@set -e; if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; fi; \
 	./$(BIN) migrate; ./$(BIN) seed --jobs $${JOBS:-1000} --users $${USERS:-200}
 
-## generate: regenerate gen/ from proto/ and queries/, and the OpenAPI 3
-## document served at /openapi.json.
+## generate: regenerate gen/ from proto/ and queries/, and apidocs/: the
+## OpenAPI 3 document served at /openapi.json and the Swagger UI of /docs.
 generate:
 	$(GO) tool buf format -w
 	$(GO) tool buf lint
 	$(GO) tool buf generate
 	$(GO) tool sqlc generate
 	$(GO) run ./internal/openapigen gen/openapi/hiremebahamas.swagger.json apidocs/openapi.json
+	cd apidocs && $(NPM_CI) && for f in $(SWAGGER_UI_FILES); do cp node_modules/swagger-ui-dist/$$f reference/; done
 
 ## check-generate: fail if gen/ and apidocs/ are not what proto/ and queries/ produce.
 GENERATED := gen proto queries migrations apidocs
