@@ -42,7 +42,7 @@ type docFile struct {
 	contentType string
 	body        []byte
 	etag        string
-	gzipped     []byte // nil when compression does not pay
+	gzipped     []byte // nil for images, which are compressed already
 	gzipETag    string
 	reference   bool // part of the page at /docs: gets docsCSP
 }

@@ -44,28 +44,32 @@ func run(in, out string) error {
 	if err != nil {
 		return err
 	}
-	v2, err := readSwagger(b)
-	if err != nil {
+	if b, err = convert(b); err != nil {
 		return fmt.Errorf("%s: %w", in, err)
+	}
+	return os.WriteFile(out, b, 0o644)
+}
+
+// convert turns a Swagger 2.0 document into the completed OpenAPI 3 one.
+func convert(swagger []byte) ([]byte, error) {
+	v2, err := readSwagger(swagger)
+	if err != nil {
+		return nil, err
 	}
 	doc, err := openapi2conv.ToV3(v2)
 	if err != nil {
-		return fmt.Errorf("convert to OpenAPI 3: %w", err)
+		return nil, fmt.Errorf("convert to OpenAPI 3: %w", err)
 	}
 	if err := complete(doc); err != nil {
-		return err
+		return nil, err
 	}
 	if err := openapi3.NewLoader().ResolveRefsIn(doc, nil); err != nil {
-		return fmt.Errorf("resolve references: %w", err)
+		return nil, fmt.Errorf("resolve references: %w", err)
 	}
 	if err := doc.Validate(context.Background()); err != nil {
-		return fmt.Errorf("the OpenAPI 3 document is invalid: %w", err)
+		return nil, fmt.Errorf("the OpenAPI 3 document is invalid: %w", err)
 	}
-	b, err = encode(doc)
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(out, b, 0o644)
+	return encode(doc)
 }
 
 func readSwagger(b []byte) (*openapi2.T, error) {
