@@ -1,11 +1,18 @@
 # HireMeBahamas API. Everything here needs only Go (and, for the database,
-# Debian's PostgreSQL, which the scripts install when it is missing).
+# Debian's PostgreSQL, which the scripts install when it is missing), except
+# generate and check-ts, which also run npm for the API reference's files and
+# the TypeScript client.
 
 GO      ?= go
 BIN     := bin/hiremebahamas
 PORT    ?= 8080
+# npm, quietly, from the lock file; no package needs its install scripts.
+NPM_CI  := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --loglevel=error
+# The Swagger UI files /docs serves, from the pinned swagger-ui-dist.
+SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
+TS_CLIENT := clients/typescript
 
-.PHONY: all build run test bench soak seed generate check-generate lint db-start db-stop clean
+.PHONY: all build run test bench soak seed generate check-generate check-ts lint db-start db-stop clean
 
 all: build
 
@@ -42,19 +49,34 @@ seed: build
 	@set -e; if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; fi; \
 	./$(BIN) migrate; ./$(BIN) seed --jobs $${JOBS:-1000} --users $${USERS:-200}
 
-## generate: regenerate gen/ from proto/ and queries/.
-generate:
+## generate: regenerate gen/ from proto/ and queries/; apidocs/: the OpenAPI 3
+## document served at /openapi.json and the Swagger UI of /docs; and the
+## TypeScript client's types.
+generate: apidocs/node_modules/.package-lock.json $(TS_CLIENT)/node_modules/.package-lock.json
 	$(GO) tool buf format -w
 	$(GO) tool buf lint
 	$(GO) tool buf generate
 	$(GO) tool sqlc generate
+	$(GO) run ./internal/openapigen gen/openapi/hiremebahamas.swagger.json apidocs/openapi.json
+	for f in $(SWAGGER_UI_FILES); do cp apidocs/node_modules/swagger-ui-dist/$$f apidocs/reference/; done
+	cd $(TS_CLIENT) && npm run --silent generate
 
-## check-generate: fail if gen/ is not what proto/ and queries/ produce.
+## check-generate: fail if gen/, apidocs/ and the TypeScript client are not
+## what proto/ and queries/ produce.
+GENERATED := gen proto queries migrations apidocs $(TS_CLIENT)
 check-generate: generate
-	@if [ -n "$$(git status --porcelain -- gen proto queries migrations)" ]; then \
+	@if [ -n "$$(git status --porcelain -- $(GENERATED))" ]; then \
 		echo "generated code is stale; run make generate and commit:"; \
-		git status --porcelain -- gen proto queries migrations; \
-		git --no-pager diff --stat -- gen proto; exit 1; fi
+		git status --porcelain -- $(GENERATED); \
+		git --no-pager diff --stat -- $(GENERATED); exit 1; fi
+
+## check-ts: type-check the TypeScript client and its usage examples.
+check-ts: $(TS_CLIENT)/node_modules/.package-lock.json
+	cd $(TS_CLIENT) && npm run --silent check
+
+# npm ci again only when the lock file changes (npm writes this copy).
+%/node_modules/.package-lock.json: %/package-lock.json
+	cd $* && $(NPM_CI)
 
 lint:
 	$(GO) tool buf lint
@@ -69,4 +91,4 @@ db-stop:
 	@scripts/devdb.sh stop
 
 clean:
-	rm -rf bin
+	rm -rf bin apidocs/node_modules $(TS_CLIENT)/node_modules

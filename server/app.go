@@ -115,11 +115,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	// The API reference (/openapi.json, /docs) is answered before the gateway.
+	rest, err := withDocs(withCaching(gateway))
+	if err != nil {
+		return nil, err
+	}
 	var protocols http.Protocols
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	a.http = &http.Server{
-		Handler: withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(withCaching(gateway))),
+		Handler: withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)),
 			httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
