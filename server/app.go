@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		return nil, err
 	}
 	// The API reference (/openapi.json, /docs) is answered before the gateway.
-	rest, err := withDocs(withCaching(gateway))
+	rest, err := withDocs(withCaching(gateway, encoded))
 	if err != nil {
 		return nil, err
 	}

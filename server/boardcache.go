@@ -1,8 +1,10 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -86,22 +88,82 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 	return v, nil
 }
 
-// encodings remembers the JSON of the board cache's answers, which do not
-// change once cached: encoding a page of twenty jobs costs far more than
+// encodings remembers how the board cache's answers, which do not change
+// once cached, go out over REST: their JSON, its ETag and its compressed
+// forms. Encoding and compressing a page of twenty jobs costs far more than
 // finding it. Only messages the board cache marked are remembered.
 type encodings struct {
-	json *expirable.LRU[proto.Message, []byte]
+	byMessage *expirable.LRU[proto.Message, *encoding]
+}
+
+// encoding is one answer's REST forms, each made when first needed.
+type encoding struct {
+	mu    sync.Mutex
+	json  []byte
+	tag   string
+	coded map[string][]byte
 }
 
 func newEncodings() *encodings {
-	return &encodings{json: expirable.NewLRU[proto.Message, []byte](8192, nil, 2*boardTTL)}
+	return &encodings{byMessage: expirable.NewLRU[proto.Message, *encoding](8192, nil, 2*boardTTL)}
 }
 
 // mark notes that m is shared and read-only from now on.
 func (e *encodings) mark(m proto.Message) {
 	if e != nil {
-		e.json.Add(m, nil)
+		e.byMessage.Add(m, &encoding{})
 	}
+}
+
+// of returns what is remembered of m, or nil.
+func (e *encodings) of(m proto.Message) *encoding {
+	if e == nil || m == nil {
+		return nil
+	}
+	enc, _ := e.byMessage.Get(m)
+	return enc
+}
+
+// marshal returns the JSON, made with marshal the first time.
+func (enc *encoding) marshal(marshal func() ([]byte, error)) ([]byte, error) {
+	enc.mu.Lock()
+	defer enc.mu.Unlock()
+	if enc.json == nil {
+		b, err := marshal()
+		if err != nil {
+			return nil, err
+		}
+		enc.json = b
+	}
+	return enc.json, nil
+}
+
+// forBody returns the ETag and the compressed form in coding ("" for none)
+// of body, if body is this answer's JSON; ok is false otherwise.
+func (enc *encoding) forBody(body []byte, coding string) (tag string, coded []byte, ok bool) {
+	enc.mu.Lock()
+	defer enc.mu.Unlock()
+	if enc.json == nil || !bytes.Equal(enc.json, body) {
+		return "", nil, false
+	}
+	if enc.tag == "" {
+		enc.tag = entityTag(body)
+	}
+	if coding == "" {
+		return enc.tag, nil, true
+	}
+	if c, found := enc.coded[coding]; found {
+		return enc.tag, c, true
+	}
+	var buf bytes.Buffer
+	if err := compress(&buf, coding, body); err != nil {
+		return "", nil, false
+	}
+	if enc.coded == nil {
+		enc.coded = map[string][]byte{}
+	}
+	enc.coded[coding] = buf.Bytes()
+	return enc.tag, enc.coded[coding], true
 }
 
 // encoded stands, for the gateway's marshaler, for a shared answer whose
@@ -129,14 +191,11 @@ func (m memoMarshaler) Marshal(v any) ([]byte, error) {
 	if !ok {
 		return m.Marshaler.Marshal(v)
 	}
-	if b, _ := m.memo.json.Get(e.msg); b != nil {
-		return b, nil
+	enc := m.memo.of(e.msg)
+	if enc == nil {
+		return m.Marshaler.Marshal(e.msg)
 	}
-	b, err := m.Marshaler.Marshal(e.msg)
-	if err == nil {
-		m.memo.json.Add(e.msg, b)
-	}
-	return b, err
+	return enc.marshal(func() ([]byte, error) { return m.Marshaler.Marshal(e.msg) })
 }
 
 // ContentType is that of the answer encoded.

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -145,4 +146,29 @@ type countingMarshaler struct {
 func (c *countingMarshaler) Marshal(v any) ([]byte, error) {
 	c.calls++
 	return c.Marshaler.Marshal(v)
+}
+
+func TestEncodingCompressesOnce(t *testing.T) {
+	memo := newEncodings()
+	job := &hmbv1.Job{Title: "Straw Market Vendor", Description: strings.Repeat("Weave and sell. ", 200)}
+	memo.mark(job)
+	enc := memo.of(job)
+	body, err := enc.marshal(func() ([]byte, error) { return (&gwruntime.JSONPb{}).Marshal(job) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag, first, ok := enc.forBody(body, "gzip")
+	if !ok || tag != entityTag(body) || len(first) == 0 || len(first) >= len(body) {
+		t.Fatalf("forBody: %q, %d bytes of %d, %v", tag, len(first), len(body), ok)
+	}
+	_, again, _ := enc.forBody(body, "gzip")
+	if &again[0] != &first[0] {
+		t.Error("compressed twice")
+	}
+	if _, _, ok := enc.forBody([]byte(`{"other":true}`), "gzip"); ok {
+		t.Error("another body was taken for the remembered one")
+	}
+	if memo.of(&hmbv1.Job{}) != nil {
+		t.Error("an unmarked message is remembered")
+	}
 }
