@@ -41,6 +41,8 @@ type App struct {
 	http    *http.Server
 	split   *splitter
 	grpcLis net.Listener // optional gRPC-only listener
+
+	metrics *metrics // nil unless METRICS_ADDR is set
 }
 
 // New builds the service and opens its listeners, so that Addr is known
@@ -61,13 +63,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err != nil {
 		return nil, err
 	}
+	if a.metrics, err = newMetrics(cfg, a.store.PoolCollector(), false, log); err != nil {
+		return nil, err
+	}
 	a.life = newLifecycle()
 	tokens, err := newTokens(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.life.streamsDone)
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.life.streamsDone, a.metrics)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +116,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	a.http = &http.Server{
-		Handler:           withMiddleware(gateway, httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
+		Handler: withMiddleware(gateway, httpOptions{
+			requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics),
+		}, log),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
@@ -189,6 +196,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	serve("http", func() error { return a.http.Serve(a.split.http) })
 	serve("listener", a.split.serve)
+	if a.metrics != nil {
+		serve("metrics listener", a.metrics.serve)
+	}
 
 	dbCtx, stopDB := context.WithCancel(context.Background())
 	defer stopDB()
@@ -197,6 +207,9 @@ func (a *App) Run(ctx context.Context) error {
 	attrs := []any{"rest", "http://" + a.Addr().String(), "grpc", a.Addr().String(), "env", a.cfg.Env}
 	if a.grpcLis != nil {
 		attrs = append(attrs, "grpc_only", a.GRPCAddr().String())
+	}
+	if a.metrics != nil {
+		attrs = append(attrs, "metrics", "http://"+a.MetricsAddr().String()+"/metrics")
 	}
 	a.log.Info("HireMeBahamas API ready: serving gRPC and REST", attrs...)
 
@@ -242,6 +255,8 @@ func (a *App) shutdown() {
 		a.grpc.Stop()
 		<-stopped
 	}
+	// Metrics stay scrapable while traffic drains.
+	a.metrics.shutdown(deadline)
 	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 }
 
@@ -254,6 +269,7 @@ func (a *App) Close() {
 	if a.grpcLis != nil {
 		_ = a.grpcLis.Close()
 	}
+	a.metrics.close()
 	if a.store != nil {
 		a.store.Close()
 	}

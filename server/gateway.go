@@ -58,6 +58,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 			return nil
 		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			noteRoute(ctx) // a request refused before the call, such as malformed JSON, still has its route
 			applyCookies(ctx, w, cookieMaxAge)
 			writeStatus(w, r, err)
 		}),

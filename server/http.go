@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 )
@@ -20,6 +21,10 @@ import (
 type httpOptions struct {
 	requestTimeout time.Duration
 	maxBodyBytes   int
+	// observe, when set, is told of every request once it is answered: its
+	// method as received, the route template the gateway matched ("" when
+	// none did), the status sent and the time taken.
+	observe func(ctx context.Context, method, route string, status int, elapsed time.Duration)
 }
 
 // withMiddleware wraps the gateway in the REST-only concerns, outermost
@@ -27,7 +32,7 @@ type httpOptions struct {
 // the gRPC side, the request deadline, the body limit and HEAD.
 func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start, method := time.Now(), r.Method
 		id := sanitizeRequestID(r.Header.Get("X-Request-Id"))
 		if id == "" {
 			id = newRequestID()
@@ -36,8 +41,8 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 		w.Header().Set("X-Request-Id", id)
 
 		rec := &statusRecorder{ResponseWriter: w}
-		reached := new(atomic.Bool)
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), reachedKey{}, reached), opts.requestTimeout)
+		call := new(gatewayCall)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), gatewayCallKey{}, call), opts.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 
@@ -51,13 +56,21 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 					writeError(rec, r, http.StatusInternalServerError, codes.Internal, "INTERNAL", "internal error")
 				}
 			}
+			elapsed := time.Since(start)
 			// Requests that reached the gRPC side were logged there.
-			if !reached.Load() {
+			if !call.reached.Load() {
 				log.LogAttrs(r.Context(), levelForStatus(rec.status), "request",
 					slog.String("transport", "rest"), slog.String("http_method", r.Method),
 					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 					slog.String("request_id", id))
+			}
+			if opts.observe != nil {
+				status := rec.status
+				if !rec.wrote {
+					status = http.StatusOK // what net/http sends for a handler that wrote nothing
+				}
+				opts.observe(r.Context(), method, call.route, status, elapsed)
 			}
 		}()
 
@@ -120,17 +133,40 @@ func byteSize(n int) string {
 	return strconv.Itoa(n) + " bytes"
 }
 
-// reachedKey marks, in a REST request's context, that the gateway called the
-// gRPC server, which then logs the request itself.
-type reachedKey struct{}
+// gatewayCall is what the gateway tells the REST middleware about one
+// request, through the request's context.
+type gatewayCall struct {
+	// reached marks that the gateway called the gRPC server, which then logs
+	// the request itself.
+	reached atomic.Bool
+	// route is the template of the route matched, such as
+	// /api/v1/jobs/{id}: a label of bounded cardinality, unlike the path. It
+	// is written and read on the request's goroutine.
+	route string
+}
+
+type gatewayCallKey struct{}
+
+// noteRoute records the route template the gateway matched, which its
+// annotated ctx carries.
+func noteRoute(ctx context.Context) *gatewayCall {
+	call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall)
+	if !ok {
+		return nil
+	}
+	if route, ok := gwruntime.HTTPPathPattern(ctx); ok {
+		call.route = route
+	}
+	return call
+}
 
 // gatewayConn is the gateway's connection to the services: the in-process
-// channel, setting the mark on the way.
+// channel, noting the call on the way.
 type gatewayConn struct{ grpc.ClientConnInterface }
 
 func (c gatewayConn) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
-	if reached, ok := ctx.Value(reachedKey{}).(*atomic.Bool); ok {
-		reached.Store(true)
+	if call := noteRoute(ctx); call != nil {
+		call.reached.Store(true)
 	}
 	return c.ClientConnInterface.Invoke(ctx, method, req, reply, opts...)
 }
