@@ -32,7 +32,8 @@ const (
 )
 
 // interceptors returns the unary and stream chains shared by native gRPC and
-// the REST gateway, outermost first; metrics may be nil.
+// the REST gateway, outermost first. Tracing comes before them all, as a
+// stats handler (tracing.go); metrics may be nil.
 func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, streamsDone <-chan struct{}, metrics *metrics) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {

@@ -213,11 +213,16 @@ func methodLabel(method string) string {
 	return "OTHER"
 }
 
-// httpObserver is the REST middleware's observe hook, or nil when metrics
-// are off.
-func httpObserver(m *metrics) func(ctx context.Context, method, route string, status int, elapsed time.Duration) {
-	if m == nil {
+// httpObserver is the REST middleware's observe hook for whatever of metrics
+// and tracing is on, or nil when neither is.
+func httpObserver(m *metrics, t *tracing) func(ctx context.Context, method, route string, status int, elapsed time.Duration) {
+	if m == nil && t == nil {
 		return nil
 	}
-	return m.observeHTTP
+	return func(ctx context.Context, method, route string, status int, elapsed time.Duration) {
+		if m != nil {
+			m.observeHTTP(ctx, method, route, status, elapsed)
+		}
+		t.nameSpan(ctx, methodLabel(method), route)
+	}
 }
