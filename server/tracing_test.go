@@ -31,7 +31,9 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	exporter := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	s := start(t, testConfig(pgtest.NewDatabase(t)), server.WithTracerProvider(tp))
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.MetricsAddr = "127.0.0.1:0"
+	s := start(t, cfg, server.WithTracerProvider(tp))
 	eventually(t, 10*time.Second, "the database is ready", func() bool {
 		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
 		return code == http.StatusOK
@@ -119,6 +121,25 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	}
 	if !logged {
 		t.Error("no log line for the traced request")
+	}
+
+	// Latency observations link to their trace, for scrapers that ask for
+	// OpenMetrics.
+	req, err := http.NewRequest(http.MethodGet, "http://"+s.app.MetricsAddr().String()+"/metrics", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
+	resp, err := s.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scraped, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, series := range []string{"http_server_request_duration_seconds_bucket", "grpc_server_handling_seconds_bucket"} {
+		if !hasExemplar(string(scraped), series, traceID) {
+			t.Errorf("no %s observation carries the exemplar trace_id=%q", series, traceID)
+		}
 	}
 
 	// A gRPC client's traceparent is continued the same way.
@@ -216,6 +237,17 @@ func (c *otlpCollector) spanCount(traceID, service string) int {
 		}
 	}
 	return n
+}
+
+// hasExemplar reports whether a line of series in an OpenMetrics scrape
+// carries traceID as its exemplar.
+func hasExemplar(scrape, series, traceID string) bool {
+	for _, line := range strings.Split(scrape, "\n") {
+		if strings.HasPrefix(line, series+"{") && strings.Contains(line, `# {trace_id="`+traceID+`"}`) {
+			return true
+		}
+	}
+	return false
 }
 
 func spansOfTrace(exporter *tracetest.InMemoryExporter, traceID string) map[string]tracetest.SpanStub {
