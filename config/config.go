@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -24,6 +25,13 @@ type Config struct {
 	Host     string // interface to listen on; empty means all
 	Port     int    // REST and gRPC share this port
 	GRPCPort int    // optional extra listener for gRPC only; 0 means none
+	// MetricsAddr is the admin listener for /metrics and /debug/pprof, kept
+	// off the public port; empty means none.
+	MetricsAddr string
+	// Tracing is set when the standard OTEL_* variables ask for traces to be
+	// exported (see tracingRequested); the exporter, sampler and resource are
+	// then read from those variables by the OpenTelemetry SDK.
+	Tracing bool
 
 	DatabaseURL      string
 	DBMinConns       int
@@ -120,6 +128,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.str(&c.Host, "host", "HOST", "interface to listen on (empty: all)")
 		r.integer(&c.Port, "port", "PORT", "port for REST and gRPC")
 		r.integer(&c.GRPCPort, "grpc-port", "GRPC_PORT", "optional extra port for gRPC only (0: none)")
+		r.str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "admin address serving /metrics and /debug/pprof, e.g. 127.0.0.1:9464 (empty: none)")
+		c.Tracing = tracingRequested(r.env)
 		r.duration(&c.DBCheckTimeout, "db-check-timeout", "DB_CHECK_TIMEOUT", "time allowed for the database readiness check")
 		r.boolean(&c.MigrateOnStart, "migrate", "MIGRATE_ON_START", "apply pending migrations before serving data")
 		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
@@ -173,6 +183,24 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	return c, nil
 }
 
+// tracingRequested applies the rule that turns tracing on: the SDK is not
+// disabled (OTEL_SDK_DISABLED), and either OTEL_TRACES_EXPORTER names an
+// exporter other than "none", or an OTLP endpoint is set for traces
+// (OTEL_EXPORTER_OTLP_ENDPOINT or OTEL_EXPORTER_OTLP_TRACES_ENDPOINT), the
+// exporter then being OTLP. Without any of them nothing is traced, so an
+// unconfigured instance never tries to reach a collector.
+func tracingRequested(env func(string) (string, bool)) bool {
+	if v, _ := env("OTEL_SDK_DISABLED"); strings.EqualFold(v, "true") {
+		return false
+	}
+	if v, ok := env("OTEL_TRACES_EXPORTER"); ok {
+		return v != "none"
+	}
+	_, general := env("OTEL_EXPORTER_OTLP_ENDPOINT")
+	_, traces := env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	return general || traces
+}
+
 // weakSecrets are values that appear in tutorials and .env examples.
 var weakSecrets = []string{"secret", "changeme", "change-me", "your-secret-key", "jwt-secret", "password", "development"}
 
@@ -201,6 +229,17 @@ func (c *Config) validate(command string) []error {
 	}
 	if c.GRPCPort < 0 || c.GRPCPort > 65535 || (c.GRPCPort != 0 && c.GRPCPort == c.Port) {
 		bad("GRPC_PORT: %d is not a port number other than PORT", c.GRPCPort)
+	}
+	if c.MetricsAddr != "" {
+		_, p, err := net.SplitHostPort(c.MetricsAddr)
+		port, perr := strconv.Atoi(p)
+		switch {
+		case err != nil || perr != nil || port < 0 || port > 65535:
+			bad("METRICS_ADDR: %q is not host:port, such as 127.0.0.1:9464", c.MetricsAddr)
+		case port != 0 && (port == c.Port || port == c.GRPCPort):
+			// The admin listener must never share the public port.
+			bad("METRICS_ADDR: port %d is already PORT or GRPC_PORT", port)
+		}
 	}
 	positive(&errs, "DB_CHECK_TIMEOUT", c.DBCheckTimeout)
 	positive(&errs, "REQUEST_TIMEOUT", c.RequestTimeout)

@@ -59,6 +59,10 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"unknown env", map[string]string{"ENV": "staging"}, "ENV"},
 		{"pool min above max", map[string]string{"DB_MIN_CONNS": "20"}, "DB_MIN_CONNS"},
 		{"drain longer than grace", map[string]string{"DRAIN_DELAY": "40s"}, "DRAIN_DELAY"},
+		{"metrics address without a port", map[string]string{"METRICS_ADDR": "9464"}, "METRICS_ADDR"},
+		{"metrics port not a number", map[string]string{"METRICS_ADDR": "127.0.0.1:metrics"}, "METRICS_ADDR"},
+		{"metrics on the public port", map[string]string{"PORT": "9000", "METRICS_ADDR": "127.0.0.1:9000"}, "METRICS_ADDR"},
+		{"metrics on the gRPC port", map[string]string{"GRPC_PORT": "9001", "METRICS_ADDR": ":9001"}, "METRICS_ADDR"},
 		{"production without secret", merge(prod, map[string]string{"JWT_SECRET_KEY": ""}), "JWT_SECRET_KEY"},
 		{"production short secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "hunter2hunter2"}), "JWT_SECRET_KEY"},
 		{"production placeholder secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "your-secret-key-change-me-in-production"}), "JWT_SECRET_KEY"},
@@ -113,6 +117,66 @@ func TestLoadEdgeSettings(t *testing.T) {
 	}
 	if c.RateLimit != 2.5 || c.RateBurst != 60 || c.AuthRateLimit != 0 {
 		t.Errorf("rates %g/%d, auth %g", c.RateLimit, c.RateBurst, c.AuthRateLimit)
+	}
+}
+
+// The admin listener is off unless asked for, in development as in
+// production; the flag overrides the variable, to another address or off.
+func TestMetricsAddr(t *testing.T) {
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"development default", nil, nil, ""},
+		{"production default", prod, nil, ""},
+		{"from the environment", map[string]string{"METRICS_ADDR": "127.0.0.1:9464"}, nil, "127.0.0.1:9464"},
+		{"all interfaces", map[string]string{"METRICS_ADDR": ":9464"}, nil, ":9464"},
+		{"flag overrides", map[string]string{"METRICS_ADDR": "127.0.0.1:9464"}, []string{"--metrics-addr", "127.0.0.1:9999"}, "127.0.0.1:9999"},
+		{"flag turns it off", map[string]string{"METRICS_ADDR": "127.0.0.1:9464"}, []string{"--metrics-addr="}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("serve", tc.args, env(merge(map[string]string{"DATABASE_URL": "postgres://localhost/db"}, tc.env)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.MetricsAddr != tc.want {
+				t.Errorf("MetricsAddr = %q; want %q", c.MetricsAddr, tc.want)
+			}
+		})
+	}
+}
+
+// Tracing is on only when the OTEL_* variables name an exporter or an OTLP
+// endpoint for traces.
+func TestTracingRequested(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"nothing set", nil, false},
+		{"service name alone", map[string]string{"OTEL_SERVICE_NAME": "api"}, false},
+		{"sampler alone", map[string]string{"OTEL_TRACES_SAMPLER": "always_on"}, false},
+		{"metrics endpoint alone", map[string]string{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT": "http://collector:4318"}, false},
+		{"OTLP endpoint", map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, true},
+		{"OTLP traces endpoint", map[string]string{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "http://collector:4318/v1/traces"}, true},
+		{"exporter named", map[string]string{"OTEL_TRACES_EXPORTER": "console"}, true},
+		{"exporter none beats an endpoint", map[string]string{"OTEL_TRACES_EXPORTER": "none", "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"}, false},
+		{"SDK disabled", map[string]string{"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"}, false},
+		{"blank values", map[string]string{"OTEL_TRACES_EXPORTER": " ", "OTEL_EXPORTER_OTLP_ENDPOINT": ""}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("serve", nil, env(merge(map[string]string{"DATABASE_URL": "postgres://localhost/db"}, tc.env)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Tracing != tc.want {
+				t.Errorf("Tracing = %v; want %v", c.Tracing, tc.want)
+			}
+		})
 	}
 }
 

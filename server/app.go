@@ -43,24 +43,36 @@ type App struct {
 	http    *http.Server
 	split   *splitter
 	grpcLis net.Listener // optional gRPC-only listener
+
+	metrics *metrics // nil unless METRICS_ADDR is set
+	tracing *tracing // nil unless tracing is on
 }
 
 // New builds the service and opens its listeners, so that Addr is known
 // before Run. It does not wait for the database.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Option) (_ *App, err error) {
 	a := &App{cfg: cfg, log: log}
 	defer func() {
 		if err != nil {
 			a.Close()
 		}
 	}()
+	if a.tracing, err = newTracing(ctx, cfg, opts); err != nil {
+		return nil, err
+	}
+	log = a.tracing.logger(log)
+	a.log = log
 	a.store, err = store.Open(store.Options{
 		DatabaseURL:    cfg.DatabaseURL,
 		MinConns:       cfg.DBMinConns,
 		MaxConns:       cfg.DBMaxConns,
 		ConnectTimeout: cfg.DBConnectTimeout,
+		TracerProvider: a.tracing.tracerProvider(),
 	}, log)
 	if err != nil {
+		return nil, err
+	}
+	if a.metrics, err = newMetrics(cfg, a.store.PoolCollector(), a.tracing != nil, log); err != nil {
 		return nil, err
 	}
 	a.life = newLifecycle()
@@ -74,22 +86,23 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		general: newLimiter(cfg.RateLimit, cfg.RateBurst),
 		auth:    newLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 	}
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, lim, a.life.streamsDone)
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, lim, a.life.streamsDone, a.metrics)
 	if err != nil {
 		return nil, err
 	}
-	a.grpc = grpc.NewServer(
+	a.grpc = grpc.NewServer(append([]grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
 		grpc.MaxRecvMsgSize(cfg.GRPCMaxMsgBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
-	)
+	}, a.tracing.grpcOptions()...)...)
 	// REST reaches the same service implementations through an in-process
 	// channel that runs the same interceptor chain, without a second HTTP/2
 	// hop and serialisation.
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
 	encoded := newEncodings()
+	a.tracing.instrumentChannel(inproc)
 	services := []struct {
 		desc *grpc.ServiceDesc
 		impl any
@@ -111,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
 
-	gateway, err := newGateway(ctx, gatewayConn{inproc}, cfg.RefreshAbsoluteTTL, encoded)
+	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), cfg.RefreshAbsoluteTTL, encoded)
 	if err != nil {
 		return nil, err
 	}
@@ -124,8 +137,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	a.http = &http.Server{
-		Handler: withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)),
-			httpOptions{requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes}, log),
+		Handler: a.tracing.wrapHTTP(withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)), httpOptions{
+			requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
+		}, log)),
 		Protocols:         &protocols,
 		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
 		IdleTimeout:       cfg.IdleTimeout,
@@ -216,6 +230,9 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	serve("http", func() error { return a.http.Serve(a.split.http) })
 	serve("listener", a.split.serve)
+	if a.metrics != nil {
+		serve("metrics listener", a.metrics.serve)
+	}
 
 	dbCtx, stopDB := context.WithCancel(context.Background())
 	defer stopDB()
@@ -225,6 +242,10 @@ func (a *App) Run(ctx context.Context) error {
 	if a.grpcLis != nil {
 		attrs = append(attrs, "grpc_only", a.GRPCAddr().String())
 	}
+	if a.metrics != nil {
+		attrs = append(attrs, "metrics", "http://"+a.MetricsAddr().String()+"/metrics")
+	}
+	attrs = append(attrs, "tracing", a.tracing != nil)
 	a.log.Info("HireMeBahamas API ready: serving gRPC and REST", attrs...)
 
 	var runErr error
@@ -269,6 +290,12 @@ func (a *App) shutdown() {
 		a.grpc.Stop()
 		<-stopped
 	}
+	// Metrics stay scrapable while traffic drains; buffered spans are sent
+	// once the last request has ended.
+	a.metrics.shutdown(deadline)
+	if err := a.tracing.close(deadline); err != nil {
+		a.log.Warn("could not send the last spans", "error", err)
+	}
 	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
 }
 
@@ -281,7 +308,12 @@ func (a *App) Close() {
 	if a.grpcLis != nil {
 		_ = a.grpcLis.Close()
 	}
+	a.metrics.close()
 	if a.store != nil {
 		a.store.Close()
 	}
+	// After a Run this finds nothing left to send.
+	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = a.tracing.close(flush)
 }

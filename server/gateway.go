@@ -41,16 +41,15 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 			UnmarshalOptions: protojson.UnmarshalOptions{},
 		}}}),
 		// Only the headers the services read become metadata (the gateway
-		// passes Authorization itself); a REST client cannot set arbitrary
-		// gRPC metadata with Grpc-Metadata-* headers.
+		// passes Authorization itself, tracing its own traceparent); a REST
+		// client cannot set arbitrary gRPC metadata with Grpc-Metadata-*
+		// headers.
 		gwruntime.WithIncomingHeaderMatcher(func(key string) (string, bool) {
 			switch strings.ToLower(key) {
 			case "x-request-id":
 				return requestIDKey, true
 			case "cookie":
 				return "grpcgateway-cookie", true
-			case "traceparent", "tracestate", "baggage":
-				return strings.ToLower(key), true
 			}
 			return "", false
 		}),
@@ -67,6 +66,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 			return nil
 		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+			noteRoute(ctx) // a request refused before the call, such as malformed JSON, still has its route
 			applyCookies(ctx, w, cookieMaxAge)
 			writeStatus(w, r, err)
 		}),

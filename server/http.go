@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/fullstorydev/grpchan/inprocgrpc"
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
@@ -22,6 +23,10 @@ import (
 type httpOptions struct {
 	requestTimeout time.Duration
 	maxBodyBytes   int
+	// observe, when set, is told of every request once it is answered: its
+	// method as received, the route template the gateway matched ("" when
+	// none did), the status sent and the time taken.
+	observe func(ctx context.Context, method, route string, status int, elapsed time.Duration)
 }
 
 // withMiddleware wraps the gateway in the REST-only concerns, outermost
@@ -29,7 +34,7 @@ type httpOptions struct {
 // the gRPC side, the request deadline, the body limit and HEAD.
 func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
+		start, method := time.Now(), r.Method
 		setSecurityHeaders(w.Header())
 		id := sanitizeRequestID(r.Header.Get("X-Request-Id"))
 		if id == "" {
@@ -54,13 +59,21 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 					writeError(rec, r, http.StatusInternalServerError, codes.Internal, "INTERNAL", "internal error")
 				}
 			}
+			elapsed := time.Since(start)
 			// Requests that reached the gRPC side were logged there.
 			if !call.reached.Load() {
 				log.LogAttrs(r.Context(), levelForStatus(rec.status), "request",
 					slog.String("transport", "rest"), slog.String("http_method", r.Method),
 					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
 					slog.String("client", call.client), slog.String("request_id", id))
+			}
+			if opts.observe != nil {
+				status := rec.status
+				if !rec.wrote {
+					status = http.StatusOK // what net/http sends for a handler that wrote nothing
+				}
+				opts.observe(r.Context(), method, call.route, status, elapsed)
 			}
 		}()
 
@@ -124,13 +137,17 @@ func byteSize(n int) string {
 }
 
 // gatewayCall is what a REST request's context carries across the
-// in-process channel and back: whether the gateway called the gRPC server
-// (which then logs the request itself), and the shared, read-only answer
-// the service gave, if it gave one (see boardCache).
+// in-process channel and back.
 type gatewayCall struct {
+	// reached marks that the gateway called the gRPC server, which then logs
+	// the request itself.
 	reached atomic.Bool
-	shared  atomic.Pointer[proto.Message]
-	// Written before the call, on the request's goroutine.
+	// shared is the shared, read-only answer the service gave, if it gave
+	// one (see boardCache).
+	shared atomic.Pointer[proto.Message]
+	// Written and read on the request's goroutine (the services read client
+	// only after the call began):
+	route  string // the route template matched, such as /api/v1/jobs/{id}: a bounded label, unlike the path
 	method string // the RPC the gateway called
 	client string // the caller's address, as the HTTP side resolved it
 }
@@ -168,12 +185,25 @@ func sharedReply(ctx context.Context) proto.Message {
 	return nil
 }
 
+// noteRoute records the route template the gateway matched, which its
+// annotated ctx carries.
+func noteRoute(ctx context.Context) *gatewayCall {
+	call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall)
+	if !ok {
+		return nil
+	}
+	if route, ok := gwruntime.HTTPPathPattern(ctx); ok {
+		call.route = route
+	}
+	return call
+}
+
 // gatewayConn is the gateway's connection to the services: the in-process
-// channel, setting the mark on the way.
+// channel, noting the call on the way.
 type gatewayConn struct{ grpc.ClientConnInterface }
 
 func (c gatewayConn) Invoke(ctx context.Context, method string, req, reply any, opts ...grpc.CallOption) error {
-	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+	if call := noteRoute(ctx); call != nil {
 		call.reached.Store(true)
 		call.method = method
 	}

@@ -32,8 +32,9 @@ const (
 )
 
 // interceptors returns the unary and stream chains shared by native gRPC and
-// the REST gateway, outermost first.
-func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, lim *limits, streamsDone <-chan struct{}) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
+// the REST gateway, outermost first. Tracing comes before them all, as a
+// stats handler (tracing.go); metrics may be nil.
+func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, lim *limits, streamsDone <-chan struct{}, metrics *metrics) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, nil, err
@@ -43,10 +44,11 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
 		return withReason(codes.Internal, "INTERNAL", "internal error").Err()
 	})
-	unary := []grpc.UnaryServerInterceptor{
+	unary := withoutNil(
 		requestIDUnary,
 		lim.clientUnary,
 		logUnary(log),
+		metrics.unary(),
 		deadlineUnary(requestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
@@ -54,19 +56,31 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		authUnary(tokens),
 		schemaUnary(schema),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
-	}
-	stream := []grpc.StreamServerInterceptor{
+	)
+	stream := withoutNil(
 		requestIDStream,
 		lim.clientStream,
 		logStream(log),
+		metrics.stream(),
 		endableStream(streamsDone),
 		recovery.StreamServerInterceptor(onPanic),
 		errorStream(log),
 		authStream(tokens),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),
-	}
+	)
 	return unary, stream, nil
+}
+
+// withoutNil drops the interceptors that are switched off.
+func withoutNil[T grpc.UnaryServerInterceptor | grpc.StreamServerInterceptor](chain ...T) []T {
+	out := chain[:0]
+	for _, f := range chain {
+		if f != nil {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // chainUnary runs interceptors in order around a handler, as

@@ -52,10 +52,10 @@ func testConfig(databaseURL string) config.Config {
 }
 
 // start runs the service with cfg until the test ends.
-func start(t testing.TB, cfg config.Config) *service {
+func start(t testing.TB, cfg config.Config, opts ...server.Option) *service {
 	t.Helper()
 	logs := &syncBuffer{}
-	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})), opts...)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}

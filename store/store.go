@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/hiremebahamas/api/domain"
 	"github.com/hiremebahamas/api/gen/db"
@@ -27,6 +28,9 @@ type Options struct {
 	MinConns       int
 	MaxConns       int
 	ConnectTimeout time.Duration
+	// TracerProvider, when set, traces every query as a child of the span
+	// in its context.
+	TracerProvider trace.TracerProvider
 }
 
 // Store wraps the pool. Its methods are safe for concurrent use.
@@ -61,6 +65,9 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	cfg.MaxConnLifetime = 30 * time.Minute
 	cfg.MaxConnLifetimeJitter = time.Minute
 	cfg.ConnConfig.DialFunc = breakingDialer(cfg.ConnConfig.DialFunc, log)
+	if opts.TracerProvider != nil {
+		cfg.ConnConfig.Tracer = queryTracer(opts.TracerProvider)
+	}
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hiremebahamas"
 	}
