@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,9 +65,10 @@ func cluster(t *testing.T) *pgtest.Cluster {
 
 // process is a running service.
 type process struct {
-	cmd  *exec.Cmd
-	base string // http://host:port
-	addr string // host:port, for gRPC
+	cmd     *exec.Cmd
+	base    string // http://host:port
+	addr    string // host:port, for gRPC
+	metrics string // the Prometheus endpoint, when METRICS_ADDR is set
 	logs *lines
 	done chan error
 }
@@ -107,17 +109,17 @@ func serve(t *testing.T, url string, env map[string]string) *process {
 		t.Fatal(err)
 	}
 	p := &process{cmd: cmd, logs: &lines{}, done: make(chan error, 1)}
-	ready := make(chan string, 1)
+	ready := make(chan [2]string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
 		for sc.Scan() {
 			line := sc.Text()
 			p.logs.add(line)
-			var entry struct{ Msg, Rest string }
+			var entry struct{ Msg, Rest, Metrics string }
 			if json.Unmarshal([]byte(line), &entry) == nil && strings.HasPrefix(entry.Msg, "HireMeBahamas API ready") {
 				select {
-				case ready <- entry.Rest:
+				case ready <- [2]string{entry.Rest, entry.Metrics}:
 				default:
 				}
 			}
@@ -132,13 +134,36 @@ func serve(t *testing.T, url string, env map[string]string) *process {
 		}
 	})
 	select {
-	case rest := <-ready:
-		p.base = rest
-		p.addr = strings.TrimPrefix(rest, "http://")
+	case urls := <-ready:
+		p.base, p.metrics = urls[0], urls[1]
+		p.addr = strings.TrimPrefix(p.base, "http://")
 	case <-time.After(30 * time.Second):
 		t.Fatalf("the service did not start:\n%s", p.logs)
 	}
 	return p
+}
+
+// gauge reads one unlabelled series from the process's metrics.
+func (p *process) gauge(t *testing.T, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(p.metrics)
+	if err != nil {
+		t.Fatalf("scrape: %v", err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in the metrics", name)
+	return 0
 }
 
 // grpcConn dials the process's gRPC side.

@@ -24,7 +24,7 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	if err := db.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	p := serve(t, db.URL(), map[string]string{"DB_CONNECT_TIMEOUT": "1s"})
+	p := serve(t, db.URL(), map[string]string{"DB_CONNECT_TIMEOUT": "1s", "METRICS_ADDR": "127.0.0.1:0"})
 	c := client()
 	ctx := context.Background()
 
@@ -100,6 +100,7 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	}
 
 	time.Sleep(time.Second)
+	goroutinesBefore := p.gauge(t, "go_goroutines")
 	if err := db.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -109,6 +110,12 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 		return code == http.StatusServiceUnavailable
 	})
 	time.Sleep(3 * time.Second)
+	// However long it lasts, an outage piles nothing up: no goroutines
+	// waiting, no connections held.
+	goroutinesDuring, acquired := p.gauge(t, "go_goroutines"), p.gauge(t, "pgxpool_acquired_conns")
+	if goroutinesDuring > goroutinesBefore+20 || acquired > 8 {
+		t.Errorf("during the outage: %.0f goroutines (%.0f before), %.0f connections held", goroutinesDuring, goroutinesBefore, acquired)
+	}
 	restarted := time.Now()
 	if err := db.Start(); err != nil {
 		t.Fatal(err)
@@ -156,8 +163,9 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	if slowest > time.Second {
 		t.Errorf("the slowest failure during the outage took %s; want fail-fast", slowest)
 	}
-	t.Logf("outage: %d probes, %d failed; /ready/db 503 after %s; %d data requests during the outage, all 503, p50 %s, p99 %s, slowest %s; database restart took %s; requests succeeded again %s after it was up",
-		probes.Load(), probeErrors.Load(), notReady, len(during), durations[len(durations)/2], durations[len(durations)*99/100], slowest, restartTook, recovered)
+	t.Logf("outage: %d probes, %d failed; /ready/db 503 after %s; %d data requests during the outage, all 503, p50 %s, p99 %s, slowest %s; goroutines %.0f before, %.0f during; %.0f connections held during; database restart took %s; requests succeeded again %s after it was up",
+		probes.Load(), probeErrors.Load(), notReady, len(during), durations[len(durations)/2], durations[len(durations)*99/100], slowest,
+		goroutinesBefore, goroutinesDuring, acquired, restartTook, recovered)
 }
 
 type outcome struct {
