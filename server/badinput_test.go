@@ -405,6 +405,11 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		// Invalid UTF-8, in bodies, queries and paths.
 		post("invalid UTF-8 in a JSON string", withJob("\"title\":\"Chef \xff\xfe\""), bad, invJSON, "invalid UTF-8"),
 		post("lone surrogate escape", withJob(`"title":"Chef \udc00"`), bad, invJSON, `invalid escape code`),
+		get("invalid UTF-8 in q", "/api/v1/jobs?q=%ff", bad, "INVALID_UTF8", "q: must be valid UTF-8"),
+		get("invalid UTF-8 in page_token", "/api/v1/jobs?page_token=%c3", bad, "INVALID_UTF8", "page_token"),
+		get("invalid UTF-8 in a path id", "/api/v1/jobs/%ff", bad, "INVALID_UTF8", "id: must be valid UTF-8"),
+		get("invalid UTF-8 in a talent search", "/api/v1/users?q=bar%fftender", bad, "INVALID_UTF8", "q", emp...),
+		get("truncated UTF-8 in skill", "/api/v1/users?skill=caf%c3", bad, "INVALID_UTF8", "skill", emp...),
 		get("malformed percent-encoding", "/api/v1/jobs?q=%zz", bad, invArg, `invalid URL escape "%zz"`),
 
 		// page_size.
@@ -437,15 +442,28 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		ok("quote and semicolon in q", "/api/v1/jobs?q="+q(`'; DROP TABLE jobs; --`), "jobs", 0),
 		ok("SQL in a talent search", "/api/v1/users?q="+q("' OR 1=1 --"), "users", 0, emp...),
 		ok("percent in skill", "/api/v1/users?skill="+q("%"), "users", 0, emp...),
+		get("NUL in q", "/api/v1/jobs?q=chef%00", bad, "NUL_CHARACTER", "q: must not contain NUL"),
+		get("NUL in a talent search", "/api/v1/users?q=%00", bad, "NUL_CHARACTER", "q", emp...),
+		get("NUL in skill", "/api/v1/users?skill=go%00", bad, "NUL_CHARACTER", "skill", emp...),
 		get("SQL as an id", "/api/v1/jobs/"+url.PathEscape("' OR 1=1 --"), bad, invArg, "id: must be a valid UUID"),
 		get("percent as an id", "/api/v1/jobs/%25", bad, invArg, "id"),
 		get("underscore as an id", "/api/v1/jobs/_", bad, invArg, "id"),
 		get("backslash as an id", "/api/v1/jobs/%5C", bad, invArg, "id"),
+		get("NUL as an id", "/api/v1/jobs/%00", bad, "NUL_CHARACTER", "id"),
 		get("SQL as employer_id", "/api/v1/jobs?employer_id="+q("' OR 1=1 --"), bad, invArg, "employer_id"),
 		{name: "SQL as a sign-in email", method: http.MethodPost, path: "/api/v1/auth/login", body: `{"email":"' OR 1=1 --","password":"x"}`,
 			status: unauth, reason: "INVALID_CREDENTIALS", message: "email or password"},
+		{name: "NUL in a sign-in email", method: http.MethodPost, path: "/api/v1/auth/login", body: `{"email":"a\u0000@example.com","password":"x"}`,
+			status: bad, reason: "NUL_CHARACTER", message: "email"},
 		{name: "SQL as a sign-up email", method: http.MethodPost, path: "/api/v1/auth/register", body: register("' OR 1=1 --@example.com", "A"),
 			status: bad, reason: "INVALID_EMAIL", message: "email"},
+		{name: "NUL in a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(newEmail("nul"), "A\x00"),
+			status: bad, reason: "NUL_CHARACTER", message: "first_name"},
+		{name: "NUL in a headline", method: http.MethodPatch, path: "/api/v1/users/me", header: emp, body: `{"headline":"x\u0000y"}`,
+			status: bad, reason: "NUL_CHARACTER", message: "user.headline"},
+		post("NUL in a title", withJob(`"title":"Chef\u0000"`), bad, "NUL_CHARACTER", "job.title"),
+		{name: "NUL in a cover letter", method: http.MethodPost, path: "/api/v1/jobs/" + f.jobs[2].Id + "/applications", header: seeker,
+			body: `{"cover_letter":"Hi\u0000"}`, status: bad, reason: "NUL_CHARACTER", message: "cover_letter"},
 		{name: "SQL as a refresh token", method: http.MethodPost, path: "/api/v1/auth/refresh", body: `{"refresh_token":"' OR 1=1 --"}`,
 			status: unauth, reason: "REFRESH_TOKEN_INVALID", message: "refresh token"},
 		{name: "garbage refresh cookie", method: http.MethodPost, path: "/api/v1/auth/refresh", header: []string{"Cookie", "hmb_refresh=%ff%00'--"},
@@ -510,6 +528,8 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		get("relevance without words", "/api/v1/jobs?order_by=relevance&q="+q("'--"), bad, "INVALID_ORDER_BY", "order_by"),
 		{name: "update_mask naming nothing real", method: http.MethodPatch, path: "/api/v1/jobs/" + jobID + "?update_mask=owner", header: emp,
 			body: `{"title":"x"}`, status: bad, reason: "INVALID_UPDATE_MASK", message: `"owner"`},
+		{name: "invalid UTF-8 in update_mask", method: http.MethodPatch, path: "/api/v1/jobs/" + jobID + "?update_mask=%ff", header: emp,
+			body: `{"title":"x"}`, status: bad, reason: "INVALID_UTF8", message: "update_mask.paths[0]"},
 	}
 }
 
@@ -571,11 +591,23 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		inv     = codes.InvalidArgument
 		unauth  = codes.Unauthenticated
 		badTok  = "TOKEN_INVALID"
+		nul     = "NUL_CHARACTER"
 		badPage = "INVALID_PAGE_TOKEN"
 	)
 	emp, seeker, admin := f.employerCtx, f.seekerCtx, f.adminCtx
 
 	return []grpcCase{
+		// NUL, which PostgreSQL cannot store.
+		{name: "NUL in q", call: listJobs(&hmbv1.ListJobsRequest{Q: "chef\x00"}), code: inv, reason: nul, message: "q: must not contain NUL"},
+		{name: "NUL in a talent search", ctx: emp, call: listUsers(&hmbv1.ListUsersRequest{Q: "\x00"}), code: inv, reason: nul, message: "q"},
+		{name: "NUL in a sign-in email", code: inv, reason: nul, message: "email", call: func(ctx context.Context) error {
+			_, err := authn.Login(ctx, &hmbv1.LoginRequest{Email: "a\x00@example.com", Password: "x"})
+			return err
+		}},
+		{name: "NUL in a name", call: register(&hmbv1.RegisterRequest{FirstName: "A\x00", Role: hmbv1.Role_ROLE_JOB_SEEKER}), code: inv, reason: nul, message: "first_name"},
+		{name: "NUL in a title", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef\x00"}), code: inv, reason: nul, message: "job.title"},
+		{name: "NUL in a headline", ctx: emp, call: updateMe(&hmbv1.User{Headline: "x\x00"}, "headline"), code: inv, reason: nul, message: "user.headline"},
+
 		// Page sizes.
 		{name: "negative page_size", call: listJobs(&hmbv1.ListJobsRequest{PageSize: -1}), code: inv, message: "page_size"},
 		{name: "huge page_size", call: listJobs(&hmbv1.ListJobsRequest{PageSize: 1 << 30}), code: inv, message: "page_size"},
