@@ -18,7 +18,9 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -550,6 +552,9 @@ func field(num protowire.Number, value []byte) []byte {
 func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 	jobs, users := b.jobs, hmbv1.NewUserServiceClient(b.conn)
 	authn := hmbv1.NewAuthServiceClient(b.conn)
+	invoke := func(method string, wire []byte, reply proto.Message) func(context.Context) error {
+		return func(ctx context.Context) error { return b.conn.Invoke(ctx, method, rawMessage(wire), reply) }
+	}
 	bearer := func(value string) context.Context {
 		return metadata.AppendToOutgoingContext(context.Background(), "authorization", value)
 	}
@@ -591,12 +596,44 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		inv     = codes.InvalidArgument
 		unauth  = codes.Unauthenticated
 		badTok  = "TOKEN_INVALID"
+		badUTF8 = "INVALID_UTF8"
 		nul     = "NUL_CHARACTER"
 		badPage = "INVALID_PAGE_TOKEN"
 	)
 	emp, seeker, admin := f.employerCtx, f.seekerCtx, f.adminCtx
+	notUTF8 := []byte("Chef \xff\xfe")
 
 	return []grpcCase{
+		// Strings that are not UTF-8: grpc-go's decoding fails before any
+		// interceptor runs.
+		{name: "invalid UTF-8 in q", call: invoke(hmbv1.JobService_ListJobs_FullMethodName, field(1, notUTF8), &hmbv1.ListJobsResponse{}),
+			code: inv, reason: badUTF8, message: "q: must be valid UTF-8"},
+		{name: "invalid UTF-8 in a nested title", ctx: emp, code: inv, reason: badUTF8, message: "job.title: must be valid UTF-8",
+			call: invoke(hmbv1.JobService_CreateJob_FullMethodName, field(1, field(4, notUTF8)), &hmbv1.Job{})},
+		{name: "invalid UTF-8 in a repeated field", ctx: emp, code: inv, reason: badUTF8, message: "user.skills[1]",
+			call: invoke(hmbv1.UserService_UpdateMe_FullMethodName, field(1, append(field(11, []byte("Go")), field(11, notUTF8)...)), &hmbv1.User{})},
+		{name: "invalid UTF-8 in an email", call: invoke(hmbv1.AuthService_Login_FullMethodName, field(1, notUTF8), &hmbv1.AuthSession{}),
+			code: inv, reason: badUTF8, message: "email"},
+		{name: "invalid UTF-8 in an id", call: invoke(hmbv1.JobService_GetJob_FullMethodName, field(1, []byte{0xc3}), &hmbv1.Job{}),
+			code: inv, reason: badUTF8, message: "id"},
+		{name: "invalid UTF-8 in a health check", call: invoke("/grpc.health.v1.Health/Check", field(1, notUTF8), &grpc_health_v1.HealthCheckResponse{}),
+			code: inv, reason: badUTF8, message: "service"},
+		{name: "invalid UTF-8 in a health watch", code: inv, reason: badUTF8, message: "service", call: func(ctx context.Context) error {
+			stream, err := b.conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/grpc.health.v1.Health/Watch")
+			if err != nil {
+				return err
+			}
+			if err := stream.SendMsg(rawMessage(field(1, notUTF8))); err != nil {
+				return err
+			}
+			if err := stream.CloseSend(); err != nil {
+				return err
+			}
+			return stream.RecvMsg(&grpc_health_v1.HealthCheckResponse{})
+		}},
+		{name: "bytes that are not a message", call: invoke(hmbv1.JobService_ListJobs_FullMethodName, []byte{0x0a, 0xff, 0xff}, &hmbv1.ListJobsResponse{}),
+			code: inv, reason: "MALFORMED_REQUEST", message: "could not be decoded"},
+
 		// NUL, which PostgreSQL cannot store.
 		{name: "NUL in q", call: listJobs(&hmbv1.ListJobsRequest{Q: "chef\x00"}), code: inv, reason: nul, message: "q: must not contain NUL"},
 		{name: "NUL in a talent search", ctx: emp, call: listUsers(&hmbv1.ListUsersRequest{Q: "\x00"}), code: inv, reason: nul, message: "q"},

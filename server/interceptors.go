@@ -50,7 +50,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		deadlineUnary(requestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
-		wellFormedUnary,
+		wellFormedUnary, // before anything that may end a call: see requestCodec
 		lim.rateLimitUnary,
 		authUnary(tokens),
 		schemaUnary(schema),

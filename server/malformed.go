@@ -4,9 +4,14 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
@@ -16,7 +21,9 @@ import (
 // Requests the service cannot read are refused as INVALID_ARGUMENT, saying
 // what is wrong and where, before a handler or the database sees them:
 //   - strings that are not UTF-8, or that hold NUL, which PostgreSQL cannot
-//     store (REST query and path parameters can carry both; gRPC, NUL).
+//     store (REST query and path parameters can carry both; gRPC, NUL);
+//   - gRPC messages that do not decode, which grpc-go itself answers with
+//     INTERNAL before any interceptor runs.
 
 // notUTF8 ends the message about a string that is not UTF-8, on either
 // transport.
@@ -65,8 +72,18 @@ func checkTextValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path 
 	return nil
 }
 
-// wellFormedUnary refuses requests whose strings PostgreSQL cannot take.
+// undecoded holds, for each request message the codec could not decode,
+// the error to answer with, until the interceptor chain or stream wrapper
+// that receives the message takes it, on the same goroutine.
+var undecoded sync.Map // proto.Message → error
+
+// wellFormedUnary refuses requests that did not decode or whose strings
+// PostgreSQL cannot take. Nothing before it in the chain may end a call, so
+// that every entry requestCodec leaves in undecoded is taken.
 func wellFormedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if refused, ok := undecoded.LoadAndDelete(req); ok {
+		return nil, refused.(error)
+	}
 	if m, ok := req.(proto.Message); ok {
 		if err := checkText(m.ProtoReflect(), ""); err != nil {
 			return nil, err
@@ -84,8 +101,73 @@ type wellFormedServerStream struct{ grpc.ServerStream }
 
 func (s wellFormedServerStream) RecvMsg(m any) error {
 	err := s.ServerStream.RecvMsg(m)
+	if refused, ok := undecoded.LoadAndDelete(m); ok {
+		return refused.(error)
+	}
 	if pm, ok := m.(proto.Message); ok && err == nil {
 		return checkText(pm.ProtoReflect(), "")
 	}
 	return err
+}
+
+// requestCodec is the proto codec for requests. A request that does not
+// decode is not an error here: grpc-go would answer it at once with
+// INTERNAL, as if the server were at fault, before any interceptor runs.
+// Instead the message is left empty and the refusal noted in undecoded, for
+// the chain to answer INVALID_ARGUMENT with a request id and a log line. A
+// string that is not UTF-8, which proto3 requires, is named.
+type requestCodec struct{ encoding.CodecV2 }
+
+func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	err := c.CodecV2.Unmarshal(data, v)
+	m, ok := v.(proto.Message)
+	if err == nil || !ok {
+		return err
+	}
+	refused := withReason(codes.InvalidArgument, "MALFORMED_REQUEST", "the request message could not be decoded: "+clip(err.Error()))
+	if path := invalidUTF8Field(data.Materialize(), m.ProtoReflect().Descriptor(), ""); path != "" {
+		refused = withReason(codes.InvalidArgument, "INVALID_UTF8", clip(path)+notUTF8)
+	}
+	proto.Reset(m)
+	undecoded.Store(m, refused.Err())
+	return nil
+}
+
+// invalidUTF8Field names the first string field of the wire-format message
+// b, of type md, that is not UTF-8, or returns "" if there is none or b is
+// not well-formed.
+func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string) string {
+	seen := map[protowire.Number]int{} // elements of repeated fields so far
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return ""
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return ""
+		}
+		value := b[:n]
+		b = b[n:]
+		fd := md.Fields().ByNumber(num)
+		if fd == nil || typ != protowire.BytesType {
+			continue
+		}
+		path := prefix + string(fd.Name())
+		if fd.IsList() {
+			path += "[" + strconv.Itoa(seen[num]) + "]"
+			seen[num]++
+		}
+		v, _ := protowire.ConsumeBytes(value)
+		switch {
+		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(v):
+			return path
+		case fd.Message() != nil:
+			if inner := invalidUTF8Field(v, fd.Message(), path+"."); inner != "" {
+				return inner
+			}
+		}
+	}
+	return ""
 }
