@@ -373,8 +373,14 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 
 	return []restCase{
 		// Malformed JSON.
+		post("truncated JSON", `{"title":`, bad, invJSON, "not JSON: unexpected end of JSON input"),
+		post("not JSON at all", `not json`, bad, invJSON, "not JSON"),
+		post("trailing comma", `{"title":"Chef",}`, bad, invJSON, "at byte 17"),
+		post("two documents", `{"title":"a"} {"title":"b"}`, bad, invJSON, "after top-level value"),
 		post("null body", `null`, bad, invJSON, "unexpected token null"),
 		post("duplicate field", withJob(`"title":"a","title":"b"`), bad, invJSON, `duplicate field "title"`),
+		post("single quotes", `{'title':'Chef'}`, bad, invJSON, "not JSON"),
+		post("comment", "{/* hi */}", bad, invJSON, "not JSON"),
 
 		// Wrong JSON types.
 		post("number for string", withJob(`"title":123`), bad, invJSON, "string field title"),
@@ -407,6 +413,7 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		// Invalid UTF-8, in bodies, queries and paths.
 		post("invalid UTF-8 in a JSON string", withJob("\"title\":\"Chef \xff\xfe\""), bad, invJSON, "invalid UTF-8"),
 		post("lone surrogate escape", withJob(`"title":"Chef \udc00"`), bad, invJSON, `invalid escape code`),
+		post("lone surrogate escape at the end", `{"title":"\udc00"}`, bad, invJSON, `\u escape`),
 		get("invalid UTF-8 in q", "/api/v1/jobs?q=%ff", bad, "INVALID_UTF8", "q: must be valid UTF-8"),
 		get("invalid UTF-8 in page_token", "/api/v1/jobs?page_token=%c3", bad, "INVALID_UTF8", "page_token"),
 		get("invalid UTF-8 in a path id", "/api/v1/jobs/%ff", bad, "INVALID_UTF8", "id: must be valid UTF-8"),
@@ -475,6 +482,8 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		post("10,000 nested arrays", nested("[", "]", 10_000, ""), bad, invJSON, "unexpected token ["),
 		post("9,999 nested objects in an unknown field", `{"a":`+nested(`{"a":`, "}", 9_998, "1")+"}", bad, invJSON, `unknown field "a"`),
 		post("9,999 nested arrays as a title", `{"title":`+nested("[", "]", 9_999, "")+"}", bad, invJSON, "string field title"),
+		post("10,000 nested salaries", withJob(`"title":"Chef","salary":`+nested(`{"salary":`, "}", 10_000, "{}")), bad, invJSON, "nested more than 10000 levels"),
+		post("100,000 nested arrays", nested("[", "]", 100_000, ""), bad, invJSON, "nested more than 10000 levels"),
 
 		// Long and oversized headers.
 		{name: "10,000-character X-Request-Id", method: http.MethodGet, path: "/api/v1/jobs/not-a-uuid", header: []string{"X-Request-Id", strings.Repeat("r", 10_000)},
@@ -519,6 +528,12 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		ok("unknown query parameter is ignored", "/api/v1/jobs?utm_source=mail", "jobs", allJobs),
 
 		// Content types: the body is read as JSON whatever its label.
+		{name: "XML body", method: http.MethodPost, path: "/api/v1/jobs", body: `<job><title>Chef</title></job>`,
+			header: append([]string{"Content-Type", "application/xml"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
+		{name: "form-encoded body", method: http.MethodPost, path: "/api/v1/jobs", body: "title=Chef&description=Cook",
+			header: append([]string{"Content-Type", "application/x-www-form-urlencoded"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
+		{name: "multipart body", method: http.MethodPost, path: "/api/v1/jobs", body: "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nChef\r\n--x--\r\n",
+			header: append([]string{"Content-Type", "multipart/form-data; boundary=x"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
 		{name: "JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/jobs", body: `{"title":"Chef","category":"JOB_CATEGORY_SPACE"}`,
 			header: append([]string{"Content-Type", "text/plain"}, emp...), status: bad, reason: invJSON, message: "enum field category"},
 

@@ -33,13 +33,14 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration, encoded *encodings) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
-		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
+		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, jsonBody{Marshaler: memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
 			// Field names as written in the protos (snake_case), zero values
 			// included; input accepts snake_case and lowerCamelCase alike.
 			// google.api.HttpBody responses (JSON-LD) pass through as is.
+			// jsonBody decodes request bodies.
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}}}),
+		}}}}),
 		// Only the headers the services read become metadata (the gateway
 		// passes Authorization itself); a REST client cannot set arbitrary
 		// gRPC metadata with Grpc-Metadata-* headers.

@@ -1,16 +1,24 @@
 package server
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -20,10 +28,70 @@ import (
 
 // Requests the service cannot read are refused as INVALID_ARGUMENT, saying
 // what is wrong and where, before a handler or the database sees them:
+//   - REST bodies that are not JSON, or not the JSON of the request;
 //   - strings that are not UTF-8, or that hold NUL, which PostgreSQL cannot
 //     store (REST query and path parameters can carry both; gRPC, NUL);
 //   - gRPC messages that do not decode, which grpc-go itself answers with
 //     INTERNAL before any interceptor runs.
+
+// jsonBody decodes REST request bodies. The gateway's own decoder passes
+// encoding/json's syntax errors on bare ("unexpected EOF"); this one says
+// they are the body's, and where.
+type jsonBody struct{ gwruntime.Marshaler }
+
+func (m jsonBody) NewDecoder(r io.Reader) gwruntime.Decoder {
+	return gwruntime.DecoderFunc(func(v any) error { return m.decode(r, v) })
+}
+
+func (m jsonBody) decode(r io.Reader, v any) error {
+	b, err := io.ReadAll(r) // bounded by the middleware's body limit
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return io.EOF // no body: the gateway leaves the request empty
+	}
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(b, new(json.RawMessage)); errors.As(err, &syntax) {
+		if strings.HasSuffix(syntax.Error(), "exceeded max depth") {
+			return fmt.Errorf("%snested more than 10000 levels deep (at byte %d)", invalidBody, syntax.Offset)
+		}
+		return fmt.Errorf("%snot JSON: %s (at byte %d)", invalidBody, syntax, syntax.Offset)
+	}
+	msg := messageIn(v)
+	if msg == nil {
+		return m.Marshaler.NewDecoder(bytes.NewReader(b)).Decode(v)
+	}
+	// Unknown fields are refused, so that a misspelt one is never
+	// silently ignored.
+	if err := protojson.Unmarshal(b, msg); err != nil {
+		return errors.New(decodeErrorMessage(err.Error()))
+	}
+	return nil
+}
+
+var messageType = reflect.TypeFor[proto.Message]()
+
+// messageIn returns the message a body decodes into: v itself, or, for a
+// body bound to one field (body: "job"), the message that field points to,
+// created if need be.
+func messageIn(v any) proto.Message {
+	if m, ok := v.(proto.Message); ok {
+		return m
+	}
+	p := reflect.ValueOf(v)
+	if p.Kind() != reflect.Pointer || p.IsNil() || !p.Type().Elem().Implements(messageType) {
+		return nil
+	}
+	field := p.Elem()
+	if field.Kind() != reflect.Pointer {
+		return nil
+	}
+	if field.IsNil() {
+		field.Set(reflect.New(field.Type().Elem()))
+	}
+	return field.Interface().(proto.Message)
+}
 
 // notUTF8 ends the message about a string that is not UTF-8, on either
 // transport.
