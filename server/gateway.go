@@ -60,7 +60,17 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 		gwruntime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
-			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
+			md := metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
+			// The gateway drops Authorization values that gRPC metadata
+			// cannot carry (anything but printable ASCII); a stand-in that
+			// is no bearer token gets the call refused rather than served
+			// as anonymous.
+			for _, v := range r.Header.Values("Authorization") {
+				if !printableASCII(v) {
+					md.Append("authorization", "unreadable")
+				}
+			}
+			return md
 		}),
 		gwruntime.WithForwardResponseRewriter(reuseEncoding),
 		gwruntime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
@@ -116,6 +126,16 @@ func applyCookies(ctx context.Context, w http.ResponseWriter, maxAge time.Durati
 		return
 	}
 	http.SetCookie(w, &cookie)
+}
+
+// printableASCII reports whether s can be a gRPC metadata value.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // clip bounds client-supplied text echoed in error messages.
