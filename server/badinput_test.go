@@ -358,6 +358,7 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		invJSON = "INVALID_JSON"
 		invArg  = "INVALID_ARGUMENT" // protovalidate's violations and the gateway's parameter parsing
 		badTok  = "TOKEN_INVALID"
+		tooBig  = http.StatusRequestHeaderFieldsTooLarge
 	)
 	post := func(name, body string, status int, reason, message string) restCase {
 		return restCase{name: name, method: http.MethodPost, path: "/api/v1/jobs", body: body, header: emp, status: status, reason: reason, message: message}
@@ -490,6 +491,9 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			status: bad, reason: invArg, message: "id"},
 		get("10,000-character custom header", "/api/v1/users/me", unauth, "MISSING_TOKEN", "sign in", "X-Hmb-Note", strings.Repeat("n", 10_000)),
 		get("10,000-character Authorization", "/api/v1/users/me", unauth, badTok, "bearer token", authz("Bearer "+strings.Repeat("a", 10_000))...),
+		get("100 KB header", "/api/v1/jobs", tooBig, "", "", "X-Hmb-Note", strings.Repeat("n", 100_000)),
+		get("1 MB header", "/api/v1/jobs", tooBig, "", "", "X-Hmb-Note", strings.Repeat("n", 1<<20)),
+		get("100 KB URL", "/api/v1/jobs?q="+strings.Repeat("q", 100_000), tooBig, "", ""),
 
 		// Malformed Authorization headers, on a protected and a public route.
 		get("Bearer alone", "/api/v1/users/me", unauth, badTok, "bearer token", authz("Bearer")...),
