@@ -193,7 +193,7 @@ func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 		return err
 	}
 	refused := withReason(codes.InvalidArgument, "MALFORMED_REQUEST", "the request message could not be decoded: "+clip(err.Error()))
-	if path := invalidUTF8Field(data.Materialize(), m.ProtoReflect().Descriptor(), ""); path != "" {
+	if path, _ := invalidUTF8Field(data.Materialize(), m.ProtoReflect().Descriptor(), ""); path != "" {
 		refused = withReason(codes.InvalidArgument, "INVALID_UTF8", clip(path)+notUTF8)
 	}
 	proto.Reset(m)
@@ -202,19 +202,19 @@ func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 }
 
 // invalidUTF8Field names the first string field of the wire-format message
-// b, of type md, that is not UTF-8, or returns "" if there is none or b is
-// not well-formed.
-func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string) string {
+// b, of type md, that is not UTF-8. It returns "" if there is none, and
+// false too if b stops being well-formed first: then that is what is wrong.
+func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string) (path string, wellFormed bool) {
 	seen := map[protowire.Number]int{} // elements of repeated fields so far
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 {
-			return ""
+			return "", false
 		}
 		b = b[n:]
 		n = protowire.ConsumeFieldValue(num, typ, b)
 		if n < 0 {
-			return ""
+			return "", false
 		}
 		value := b[:n]
 		b = b[n:]
@@ -230,12 +230,12 @@ func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string
 		v, _ := protowire.ConsumeBytes(value)
 		switch {
 		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(v):
-			return path
+			return path, true
 		case fd.Message() != nil:
-			if inner := invalidUTF8Field(v, fd.Message(), path+"."); inner != "" {
-				return inner
+			if inner, ok := invalidUTF8Field(v, fd.Message(), path+"."); inner != "" || !ok {
+				return inner, ok
 			}
 		}
 	}
-	return ""
+	return "", true
 }
