@@ -27,18 +27,11 @@ test:
 	@scripts/ensure-postgres.sh >/dev/null
 	$(GO) test -race -count=1 ./...
 
-## fuzz: run every fuzz target (func Fuzz... in a _test.go file) for
-## FUZZTIME each. go test fuzzes one target per run, so they take turns; an
-## input that fails is saved under the package's testdata/fuzz/ (commit it
-## with the fix: make test then runs it every time).
+## fuzz: run every fuzz target for FUZZTIME each (a duration, or a count
+## of inputs such as 5000x); failing inputs land in testdata/fuzz/.
 FUZZTIME ?= 10s
 fuzz:
-	@set -e; for file in $$(grep -rlE --include='*_test.go' --exclude-dir=.git --exclude-dir=.data '^func Fuzz' . | sort); do \
-		for name in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
-			echo "fuzz $$name in $$(dirname $$file) for $(FUZZTIME)"; \
-			$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$(dirname $$file); \
-		done; \
-	done
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: seed 100,000 jobs into a bench database and load the service
 ## with wrk and ghz; prints req/s, p50/p99 and peak RSS.
