@@ -12,7 +12,7 @@ NPM_CI  := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --logle
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 TS_CLIENT := clients/typescript
 
-.PHONY: all build run test bench soak seed generate check-generate check-ts lint db-start db-stop clean
+.PHONY: all build run test fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
 
 all: build
 
@@ -33,6 +33,12 @@ run: build
 test:
 	@scripts/ensure-postgres.sh >/dev/null
 	$(GO) test -race -count=1 ./...
+
+## fuzz: run every fuzz target for FUZZTIME each (a duration, or a count
+## of inputs such as 5000x); failing inputs land in testdata/fuzz/.
+FUZZTIME ?= 10s
+fuzz:
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: seed 100,000 jobs into a bench database and load the service
 ## with wrk and ghz (req/s, p50/p99, peak RSS), then a 60 s mixed workload

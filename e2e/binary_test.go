@@ -69,8 +69,8 @@ type process struct {
 	base    string // http://host:port
 	addr    string // host:port, for gRPC
 	metrics string // the Prometheus endpoint, when METRICS_ADDR is set
-	logs *lines
-	done chan error
+	logs    *lines
+	done    chan error
 }
 
 // settings every started service gets, unless a test overrides them.

@@ -93,11 +93,11 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 // forms. Encoding and compressing a page of twenty jobs costs far more than
 // finding it. Only messages the board cache marked are remembered.
 type encodings struct {
-	byMessage *expirable.LRU[proto.Message, *encoding]
+	byMessage *expirable.LRU[proto.Message, *restForms]
 }
 
-// encoding is one answer's REST forms, each made when first needed.
-type encoding struct {
+// restForms is one answer's REST forms, each made when first needed.
+type restForms struct {
 	mu    sync.Mutex
 	json  []byte
 	tag   string
@@ -105,18 +105,18 @@ type encoding struct {
 }
 
 func newEncodings() *encodings {
-	return &encodings{byMessage: expirable.NewLRU[proto.Message, *encoding](8192, nil, 2*boardTTL)}
+	return &encodings{byMessage: expirable.NewLRU[proto.Message, *restForms](8192, nil, 2*boardTTL)}
 }
 
 // mark notes that m is shared and read-only from now on.
 func (e *encodings) mark(m proto.Message) {
 	if e != nil {
-		e.byMessage.Add(m, &encoding{})
+		e.byMessage.Add(m, &restForms{})
 	}
 }
 
 // of returns what is remembered of m, or nil.
-func (e *encodings) of(m proto.Message) *encoding {
+func (e *encodings) of(m proto.Message) *restForms {
 	if e == nil || m == nil {
 		return nil
 	}
@@ -125,7 +125,7 @@ func (e *encodings) of(m proto.Message) *encoding {
 }
 
 // marshal returns the JSON, made with marshal the first time.
-func (enc *encoding) marshal(marshal func() ([]byte, error)) ([]byte, error) {
+func (enc *restForms) marshal(marshal func() ([]byte, error)) ([]byte, error) {
 	enc.mu.Lock()
 	defer enc.mu.Unlock()
 	if enc.json == nil {
@@ -140,7 +140,7 @@ func (enc *encoding) marshal(marshal func() ([]byte, error)) ([]byte, error) {
 
 // forBody returns the ETag and the compressed form in coding ("" for none)
 // of body, if body is this answer's JSON; ok is false otherwise.
-func (enc *encoding) forBody(body []byte, coding string) (tag string, coded []byte, ok bool) {
+func (enc *restForms) forBody(body []byte, coding string) (tag string, coded []byte, ok bool) {
 	enc.mu.Lock()
 	defer enc.mu.Unlock()
 	if enc.json == nil || !bytes.Equal(enc.json, body) {

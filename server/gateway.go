@@ -33,13 +33,14 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration, encoded *encodings) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
-		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
+		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, jsonBody{Marshaler: memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
 			// Field names as written in the protos (snake_case), zero values
 			// included; input accepts snake_case and lowerCamelCase alike.
 			// google.api.HttpBody responses (JSON-LD) pass through as is.
+			// jsonBody decodes request bodies.
 			MarshalOptions:   protojson.MarshalOptions{UseProtoNames: true, EmitUnpopulated: true},
 			UnmarshalOptions: protojson.UnmarshalOptions{},
-		}}}),
+		}}}}),
 		// Only the headers the services read become metadata (the gateway
 		// passes Authorization itself, tracing its own traceparent); a REST
 		// client cannot set arbitrary gRPC metadata with Grpc-Metadata-*
@@ -58,7 +59,17 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 		gwruntime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
-			return metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
+			md := metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
+			// The gateway drops Authorization values that gRPC metadata
+			// cannot carry (anything but printable ASCII); a stand-in that
+			// is no bearer token gets the call refused rather than served
+			// as anonymous.
+			for _, v := range r.Header.Values("Authorization") {
+				if !printableASCII(v) {
+					md.Append("authorization", "unreadable")
+				}
+			}
+			return md
 		}),
 		gwruntime.WithForwardResponseRewriter(reuseEncoding),
 		gwruntime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
@@ -115,6 +126,16 @@ func applyCookies(ctx context.Context, w http.ResponseWriter, maxAge time.Durati
 		return
 	}
 	http.SetCookie(w, &cookie)
+}
+
+// printableASCII reports whether s can be a gRPC metadata value.
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
 }
 
 // clip bounds client-supplied text echoed in error messages.

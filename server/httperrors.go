@@ -68,8 +68,8 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 	reason, message := codeReason(st.Code()), st.Message()
 	if info != nil {
 		reason = info.Reason
-	} else if st.Code() == codes.InvalidArgument && strings.HasPrefix(message, "proto:") {
-		reason, message = "INVALID_JSON", decodeErrorMessage(message)
+	} else if st.Code() == codes.InvalidArgument && strings.HasPrefix(message, invalidBody) {
+		reason = "INVALID_JSON"
 	} else if st.Code() != codes.InvalidArgument {
 		// Not produced by our error mapping: a transport or framework error
 		// whose text may describe internals.
@@ -82,13 +82,22 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(st.Code()), Reason: reason, Message: message, Fields: fields})
 }
 
+// invalidBody begins the message of every REST body that cannot be
+// decoded (see jsonBody).
+const invalidBody = "the request body is not valid: "
+
 var jsonFieldName = regexp.MustCompile(`field ([a-z][A-Za-z0-9]*)`)
 
-// decodeErrorMessage rewords the gateway's JSON decoding errors: protojson
-// deliberately varies their spacing, and names fields in lowerCamelCase
-// where everything else here uses the protos' snake_case.
+// decodeErrorMessage rewords protojson's errors: it deliberately varies
+// their spacing, and names fields in lowerCamelCase where everything else
+// here uses the protos' snake_case.
 func decodeErrorMessage(m string) string {
 	m = strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(m, "\u00a0", " "), "proto:"))
+	if m == "unexpected EOF" {
+		// jsonBody has seen the body is whole: protojson says this only of
+		// a \u escape it refuses, a lone UTF-16 surrogate.
+		m = `a string holds a \u escape that is not a character`
+	}
 	m = jsonFieldName.ReplaceAllStringFunc(m, func(s string) string {
 		var b strings.Builder
 		for _, r := range s {
@@ -100,7 +109,7 @@ func decodeErrorMessage(m string) string {
 		}
 		return b.String()
 	})
-	return "the request body is not valid: " + clip(m)
+	return invalidBody + clip(m)
 }
 
 func genericMessage(c codes.Code) string {

@@ -52,6 +52,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		deadlineUnary(requestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
 		errorUnary(log),
+		wellFormedUnary, // before anything that may end a call: see requestCodec
 		lim.rateLimitUnary,
 		authUnary(tokens),
 		schemaUnary(schema),
@@ -65,6 +66,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		endableStream(streamsDone),
 		recovery.StreamServerInterceptor(onPanic),
 		errorStream(log),
+		wellFormedStream,
 		authStream(tokens),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),

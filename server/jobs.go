@@ -95,20 +95,9 @@ func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) 
 	if err != nil {
 		return nil, err
 	}
-	in := req.GetJob()
-	j := domain.Job{EmployerID: c.UserID, Status: domain.JobOpen}
-	if err := applyJobFields(&j, in, []string{"company", "title", "description", "requirements", "benefits", "category",
-		"employment_type", "island", "location", "remote", "salary", "skills"}); err != nil {
+	j, err := s.newJob(c.UserID, req.GetJob())
+	if err != nil {
 		return nil, err
-	}
-	if in.GetStatus() != hmbv1.JobStatus_JOB_STATUS_UNSPECIFIED {
-		j.Status = jobStatusName(in.GetStatus())
-	}
-	if j.Status != domain.JobOpen && j.Status != domain.JobDraft {
-		return nil, invalidField("job.status", "a new job is DRAFT or OPEN")
-	}
-	if in.GetExpireTime() != nil {
-		j.ExpireTime = in.GetExpireTime().AsTime()
 	}
 	if j.Company == "" {
 		employer, err := s.store.GetUser(ctx, c.UserID)
@@ -120,17 +109,38 @@ func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) 
 	if j.Company == "" {
 		return nil, invalidField("job.company", "required when your profile has no company_name")
 	}
-	if j.Status == domain.JobOpen {
-		if err := s.publish(&j); err != nil {
-			return nil, err
-		}
-	}
 	created, _, err := s.store.CreateJob(ctx, j, req.GetRequestId())
 	if err != nil {
 		return nil, err
 	}
 	s.changed()
 	return jobToProto(created), nil
+}
+
+// newJob checks a job employerID asks to create, as far as that needs no
+// database, and settles its status and, if it opens now, its publish and
+// expiry times. The company may still be empty.
+func (s *JobServer) newJob(employerID string, in *hmbv1.Job) (domain.Job, error) {
+	j := domain.Job{EmployerID: employerID, Status: domain.JobOpen}
+	if err := applyJobFields(&j, in, []string{"company", "title", "description", "requirements", "benefits", "category",
+		"employment_type", "island", "location", "remote", "salary", "skills"}); err != nil {
+		return domain.Job{}, err
+	}
+	if in.GetStatus() != hmbv1.JobStatus_JOB_STATUS_UNSPECIFIED {
+		j.Status = jobStatusName(in.GetStatus())
+	}
+	if j.Status != domain.JobOpen && j.Status != domain.JobDraft {
+		return domain.Job{}, invalidField("job.status", "a new job is DRAFT or OPEN")
+	}
+	if in.GetExpireTime() != nil {
+		j.ExpireTime = in.GetExpireTime().AsTime()
+	}
+	if j.Status == domain.JobOpen {
+		if err := s.publish(&j); err != nil {
+			return domain.Job{}, err
+		}
+	}
+	return j, nil
 }
 
 // publish opens a job now, expiring 30 days later unless it says otherwise.
@@ -343,7 +353,16 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 	})
 }
 
-func (s *JobServer) listJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
+// jobListPlan is a ListJobs request, checked, in the store's terms.
+type jobListPlan struct {
+	query jobListQuery
+	after *domain.JobCursor
+	size  int
+}
+
+// planJobList checks what of a ListJobs request needs no database and puts
+// it in the store's terms.
+func planJobList(req *hmbv1.ListJobsRequest) (jobListPlan, error) {
 	f := domain.JobFilter{
 		Query: strings.TrimSpace(req.GetQ()), Remote: req.Remote, SalaryMin: req.GetSalaryMin(),
 		PostedWithinDays: int(req.GetPostedWithinDays()), EmployerID: req.GetEmployerId(),
@@ -365,19 +384,26 @@ func (s *JobServer) listJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 		}
 	}
 	if order == domain.OrderRelevance && store.TSQuery(f.Query) == "" {
-		return nil, invalidField("order_by", "relevance needs q")
+		return jobListPlan{}, invalidField("order_by", "relevance needs q")
 	}
-	query := jobListQuery{Filter: f, Order: order}
-	var after *domain.JobCursor
+	p := jobListPlan{query: jobListQuery{Filter: f, Order: order}, size: pageSize(req.GetPageSize())}
 	if req.GetPageToken() != "" {
-		t, err := decodePageToken(req.GetPageToken(), query)
+		t, err := decodePageToken(req.GetPageToken(), p.query)
 		if err != nil {
-			return nil, err
+			return jobListPlan{}, err
 		}
-		after = &domain.JobCursor{Rank: t.Rank, Time: t.Time, Salary: t.Salary, ID: t.ID}
+		p.after = &domain.JobCursor{Rank: t.Rank, Time: t.Time, Salary: t.Salary, ID: t.ID}
 	}
-	size := pageSize(req.GetPageSize())
-	hits, err := s.store.SearchJobs(ctx, f, order, after, size+1)
+	return p, nil
+}
+
+func (s *JobServer) listJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
+	p, err := planJobList(req)
+	if err != nil {
+		return nil, err
+	}
+	f, query, after, size := p.query.Filter, p.query, p.after, p.size
+	hits, err := s.store.SearchJobs(ctx, f, query.Order, after, size+1)
 	if err != nil {
 		return nil, err
 	}

@@ -26,13 +26,14 @@ type board struct {
 	jobs                    hmbv1.JobServiceClient
 	employer, rival, seeker *hmbv1.AuthSession
 	admin                   string // access token
+	url                     string // the database's
 }
 
 func newBoard(t *testing.T) *board {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	s := start(t, testConfig(url))
-	b := &board{service: s, jobs: hmbv1.NewJobServiceClient(s.conn)}
+	b := &board{service: s, jobs: hmbv1.NewJobServiceClient(s.conn), url: url}
 	b.employer = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
 	b.rival = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
 	b.seeker = s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)

@@ -194,6 +194,17 @@ func (c *replayConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// CloseWrite passes net/http's half-close through. Before it closes a
+// connection with input still unread (headers over MaxHeaderBytes, say) it
+// half-closes and waits, so that the client reads its answer and the end of
+// it rather than a reset that discards both.
+func (c *replayConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return errors.ErrUnsupported
+}
+
 // connQueue is a net.Listener fed by the splitter.
 type connQueue struct {
 	addr   net.Addr

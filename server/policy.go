@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -87,7 +88,12 @@ func authorize(ctx context.Context, tokens *auth.Tokens, method string) (context
 	}
 	header := ""
 	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get("authorization"); len(v) > 0 {
+		v := md.Get("authorization")
+		if len(v) > 1 {
+			// Two credentials: which one counts would be a guess.
+			return nil, unauthenticated("TOKEN_INVALID", "send one Authorization header, not "+strconv.Itoa(len(v)))
+		}
+		if len(v) == 1 {
 			header = v[0]
 		}
 	}

@@ -54,7 +54,7 @@ func interpretPgError(err error, pgErr *pgconn.PgError) error {
 		return domain.Wrap(err, domain.ErrAlreadyExists, "ALREADY_EXISTS", "already exists")
 	case "23503": // foreign_key_violation
 		return domain.Wrap(err, domain.ErrFailedPrecondition, "REFERENCE_MISSING", "a referenced record does not exist")
-	case "23514", "23502", "22001", "22P02": // check, not null, too long, bad text representation
+	case "23514", "23502", "22001", "22P02", "22021": // check, not null, too long, bad text representation, bad character (NUL)
 		return domain.Wrap(err, domain.ErrInvalid, "INVALID_VALUE", "a value is not acceptable")
 	case "40001", "40P01": // serialization_failure, deadlock_detected
 		return domain.Wrap(err, domain.ErrAborted, "CONCURRENT_UPDATE", "a concurrent update interfered; retry")

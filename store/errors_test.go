@@ -26,6 +26,7 @@ func TestInterpretError(t *testing.T) {
 		{"unique violation", &pgconn.PgError{Code: "23505"}, domain.ErrAlreadyExists, "ALREADY_EXISTS"},
 		{"foreign key violation", &pgconn.PgError{Code: "23503"}, domain.ErrFailedPrecondition, "REFERENCE_MISSING"},
 		{"check violation", &pgconn.PgError{Code: "23514"}, domain.ErrInvalid, "INVALID_VALUE"},
+		{"character not in repertoire", &pgconn.PgError{Code: "22021"}, domain.ErrInvalid, "INVALID_VALUE"},
 		{"serialization failure", &pgconn.PgError{Code: "40001"}, domain.ErrAborted, "CONCURRENT_UPDATE"},
 		{"statement timeout", &pgconn.PgError{Code: "57014"}, domain.ErrDeadlineExceeded, "DATABASE_TIMEOUT"},
 		{"read-only standby", &pgconn.PgError{Code: "25006"}, domain.ErrUnavailable, "DATABASE_READ_ONLY"},

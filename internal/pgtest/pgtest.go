@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,32 +22,47 @@ import (
 )
 
 var (
+	running  bool // Run was called
 	adminURL string
 	shared   *Cluster
+	start    sync.Once
+	startErr error
 )
 
-// Run is TestMain for packages that use a database: it finds or starts the
-// server, runs the tests, and removes a cluster it started.
+// Run is TestMain for packages that use a database: it runs the tests and
+// removes the cluster if one was started. The server is found or started
+// when the first test asks for a database, so that runs needing none (fuzz
+// targets, whose worker processes each run TestMain) start none.
 func Run(m *testing.M) int {
-	if adminURL = os.Getenv("TEST_DATABASE_URL"); adminURL == "" {
-		c, err := NewCluster()
-		if err == nil {
-			err = c.Start()
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "pgtest:", err)
-			if c != nil {
-				c.Remove()
-			}
-			return 1
-		}
-		shared, adminURL = c, c.URL()
-	}
+	running = true
 	code := m.Run()
 	if shared != nil {
 		shared.Remove()
 	}
 	return code
+}
+
+// server returns the URL of TEST_DATABASE_URL or of a private cluster,
+// starting the cluster the first time.
+func server() (string, error) {
+	start.Do(func() {
+		if adminURL = os.Getenv("TEST_DATABASE_URL"); adminURL != "" {
+			return
+		}
+		c, err := NewCluster()
+		if err == nil {
+			err = c.Start()
+		}
+		if err != nil {
+			if c != nil {
+				c.Remove()
+			}
+			startErr = err
+			return
+		}
+		shared, adminURL = c, c.URL()
+	})
+	return adminURL, startErr
 }
 
 // NewDatabase returns the URL of a fresh database for this test alone, cloned
@@ -66,10 +82,14 @@ func NewEmptyDatabase(t testing.TB) string {
 
 func config(t testing.TB) pgtestdb.Config {
 	t.Helper()
-	if adminURL == "" {
+	if !running {
 		t.Fatal("pgtest: call pgtest.Run from TestMain")
 	}
-	u, err := url.Parse(adminURL)
+	base, err := server()
+	if err != nil {
+		t.Fatalf("pgtest: %v", err)
+	}
+	u, err := url.Parse(base)
 	if err != nil {
 		t.Fatalf("pgtest: TEST_DATABASE_URL: %v", err)
 	}

@@ -1,0 +1,241 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/encoding"
+	"google.golang.org/grpc/mem"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/hiremebahamas/api/domain"
+)
+
+// Requests the service cannot read are refused as INVALID_ARGUMENT, saying
+// what is wrong and where, before a handler or the database sees them:
+//   - REST bodies that are not JSON, or not the JSON of the request;
+//   - strings that are not UTF-8, or that hold NUL, which PostgreSQL cannot
+//     store (REST query and path parameters can carry both; gRPC, NUL);
+//   - gRPC messages that do not decode, which grpc-go itself answers with
+//     INTERNAL before any interceptor runs.
+
+// jsonBody decodes REST request bodies. The gateway's own decoder passes
+// encoding/json's syntax errors on bare ("unexpected EOF"); this one says
+// they are the body's, and where.
+type jsonBody struct{ gwruntime.Marshaler }
+
+func (m jsonBody) NewDecoder(r io.Reader) gwruntime.Decoder {
+	return gwruntime.DecoderFunc(func(v any) error { return m.decode(r, v) })
+}
+
+func (m jsonBody) decode(r io.Reader, v any) error {
+	b, err := io.ReadAll(r) // bounded by the middleware's body limit
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return io.EOF // no body: the gateway leaves the request empty
+	}
+	var syntax *json.SyntaxError
+	if err := json.Unmarshal(b, new(json.RawMessage)); errors.As(err, &syntax) {
+		if strings.HasSuffix(syntax.Error(), "exceeded max depth") {
+			return fmt.Errorf("%snested more than 10000 levels deep (at byte %d)", invalidBody, syntax.Offset)
+		}
+		return fmt.Errorf("%snot JSON: %s (at byte %d)", invalidBody, syntax, syntax.Offset)
+	}
+	msg := messageIn(v)
+	if msg == nil {
+		return m.Marshaler.NewDecoder(bytes.NewReader(b)).Decode(v)
+	}
+	// Unknown fields are refused, so that a misspelt one is never
+	// silently ignored.
+	if err := protojson.Unmarshal(b, msg); err != nil {
+		return errors.New(decodeErrorMessage(err.Error()))
+	}
+	return nil
+}
+
+var messageType = reflect.TypeFor[proto.Message]()
+
+// messageIn returns the message a body decodes into: v itself, or, for a
+// body bound to one field (body: "job"), the message that field points to,
+// created if need be.
+func messageIn(v any) proto.Message {
+	if m, ok := v.(proto.Message); ok {
+		return m
+	}
+	p := reflect.ValueOf(v)
+	if p.Kind() != reflect.Pointer || p.IsNil() || !p.Type().Elem().Implements(messageType) {
+		return nil
+	}
+	field := p.Elem()
+	if field.Kind() != reflect.Pointer {
+		return nil
+	}
+	if field.IsNil() {
+		field.Set(reflect.New(field.Type().Elem()))
+	}
+	return field.Interface().(proto.Message)
+}
+
+// notUTF8 ends the message about a string that is not UTF-8, on either
+// transport.
+const notUTF8 = ": must be valid UTF-8"
+
+// checkText refuses a request with a string that is not UTF-8 or holds NUL,
+// naming the field as protovalidate does (job.skills[2]).
+func checkText(m protoreflect.Message, prefix string) error {
+	var err error
+	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+		path := prefix + string(fd.Name())
+		switch {
+		case fd.IsList():
+			l := v.List()
+			for i := 0; i < l.Len() && err == nil; i++ {
+				err = checkTextValue(fd, l.Get(i), path+"["+strconv.Itoa(i)+"]")
+			}
+		case fd.IsMap():
+			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
+				if err = checkTextValue(fd.MapKey(), k.Value(), path+".key"); err == nil {
+					err = checkTextValue(fd.MapValue(), mv, path+".value")
+				}
+				return err == nil
+			})
+		default:
+			err = checkTextValue(fd, v, path)
+		}
+		return err == nil
+	})
+	return err
+}
+
+func checkTextValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path string) error {
+	switch fd.Kind() {
+	case protoreflect.StringKind:
+		s := v.String()
+		if !utf8.ValidString(s) {
+			return &domain.Error{Kind: domain.ErrInvalid, Reason: "INVALID_UTF8", Message: path + notUTF8}
+		}
+		if strings.IndexByte(s, 0) >= 0 {
+			return &domain.Error{Kind: domain.ErrInvalid, Reason: "NUL_CHARACTER", Message: path + ": must not contain NUL characters"}
+		}
+	case protoreflect.MessageKind, protoreflect.GroupKind:
+		return checkText(v.Message(), path+".")
+	}
+	return nil
+}
+
+// undecoded holds, for each request message the codec could not decode,
+// the error to answer with, until the interceptor chain or stream wrapper
+// that receives the message takes it, on the same goroutine.
+var undecoded sync.Map // proto.Message → error
+
+// wellFormedUnary refuses requests that did not decode or whose strings
+// PostgreSQL cannot take. Nothing before it in the chain may end a call, so
+// that every entry requestCodec leaves in undecoded is taken.
+func wellFormedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	if refused, ok := undecoded.LoadAndDelete(req); ok {
+		return nil, refused.(error)
+	}
+	if m, ok := req.(proto.Message); ok {
+		if err := checkText(m.ProtoReflect(), ""); err != nil {
+			return nil, err
+		}
+	}
+	return handler(ctx, req)
+}
+
+// wellFormedStream does the same for each message a stream receives.
+func wellFormedStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	return handler(srv, wellFormedServerStream{ss})
+}
+
+type wellFormedServerStream struct{ grpc.ServerStream }
+
+func (s wellFormedServerStream) RecvMsg(m any) error {
+	err := s.ServerStream.RecvMsg(m)
+	if refused, ok := undecoded.LoadAndDelete(m); ok {
+		return refused.(error)
+	}
+	if pm, ok := m.(proto.Message); ok && err == nil {
+		return checkText(pm.ProtoReflect(), "")
+	}
+	return err
+}
+
+// requestCodec is the proto codec for requests. A request that does not
+// decode is not an error here: grpc-go would answer it at once with
+// INTERNAL, as if the server were at fault, before any interceptor runs.
+// Instead the message is left empty and the refusal noted in undecoded, for
+// the chain to answer INVALID_ARGUMENT with a request id and a log line. A
+// string that is not UTF-8, which proto3 requires, is named.
+type requestCodec struct{ encoding.CodecV2 }
+
+func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
+	err := c.CodecV2.Unmarshal(data, v)
+	m, ok := v.(proto.Message)
+	if err == nil || !ok {
+		return err
+	}
+	refused := withReason(codes.InvalidArgument, "MALFORMED_REQUEST", "the request message could not be decoded: "+clip(err.Error()))
+	if path, _ := invalidUTF8Field(data.Materialize(), m.ProtoReflect().Descriptor(), ""); path != "" {
+		refused = withReason(codes.InvalidArgument, "INVALID_UTF8", clip(path)+notUTF8)
+	}
+	proto.Reset(m)
+	undecoded.Store(m, refused.Err())
+	return nil
+}
+
+// invalidUTF8Field names the first string field of the wire-format message
+// b, of type md, that is not UTF-8. It returns "" if there is none, and
+// false too if b stops being well-formed first: then that is what is wrong.
+func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string) (path string, wellFormed bool) {
+	seen := map[protowire.Number]int{} // elements of repeated fields so far
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return "", false
+		}
+		b = b[n:]
+		n = protowire.ConsumeFieldValue(num, typ, b)
+		if n < 0 {
+			return "", false
+		}
+		value := b[:n]
+		b = b[n:]
+		fd := md.Fields().ByNumber(num)
+		if fd == nil || typ != protowire.BytesType {
+			continue
+		}
+		path := prefix + string(fd.Name())
+		if fd.IsList() {
+			path += "[" + strconv.Itoa(seen[num]) + "]"
+			seen[num]++
+		}
+		v, _ := protowire.ConsumeBytes(value)
+		switch {
+		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(v):
+			return path, true
+		case fd.Message() != nil:
+			if inner, ok := invalidUTF8Field(v, fd.Message(), path+"."); inner != "" || !ok {
+				return inner, ok
+			}
+		}
+	}
+	return "", true
+}
