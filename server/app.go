@@ -104,7 +104,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// channel that runs the same interceptor chain, without a second HTTP/2
 	// hop and serialisation.
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
-	encoded := newEncodings()
 	a.tracing.instrumentChannel(inproc)
 	services := []struct {
 		desc *grpc.ServiceDesc
@@ -117,7 +116,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
 		}},
 		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
-		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store, encoded)},
+		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store)},
 	}
 	for _, svc := range services {
 		a.grpc.RegisterService(svc.desc, svc.impl)
@@ -127,12 +126,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
 
-	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), cfg.RefreshAbsoluteTTL, encoded)
+	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), cfg.RefreshAbsoluteTTL)
 	if err != nil {
 		return nil, err
 	}
 	// The API reference (/openapi.json, /docs) is answered before the gateway.
-	rest, err := withDocs(withCaching(gateway, encoded))
+	rest, err := withDocs(withCaching(gateway))
 	if err != nil {
 		return nil, err
 	}

@@ -24,18 +24,33 @@ import (
 // may serve an answer up to boardTTL old, well inside what the public
 // Cache-Control already lets a CDN keep. Cached values are shared and must
 // only be read.
+//
+// Memory is bounded: at most size answers, none larger than maxBytes, and an
+// answer is kept only when its key is asked for a second time within
+// boardTTL, so that one-off searches do not push out the popular ones.
 type boardCache[V proto.Message] struct {
-	entries *expirable.LRU[string, V]
-	flights singleflight.Group
-	gen     *atomic.Uint64
-	encoded *encodings
+	entries  *expirable.LRU[string, cached[V]]
+	seen     *expirable.LRU[string, struct{}]
+	flights  singleflight.Group
+	gen      *atomic.Uint64
+	maxBytes int
+}
+
+// cached is an answer and its REST forms, which live and die together.
+type cached[V proto.Message] struct {
+	v     V
+	forms *restForms
 }
 
 // boardTTL is how long a public answer is reused.
 const boardTTL = 5 * time.Second
 
-func newBoardCache[V proto.Message](size int, gen *atomic.Uint64, encoded *encodings) *boardCache[V] {
-	return &boardCache[V]{entries: expirable.NewLRU[string, V](size, nil, boardTTL), gen: gen, encoded: encoded}
+func newBoardCache[V proto.Message](size, maxBytes int, gen *atomic.Uint64) *boardCache[V] {
+	return &boardCache[V]{
+		entries: expirable.NewLRU[string, cached[V]](size, nil, boardTTL),
+		seen:    expirable.NewLRU[string, struct{}](8*size, nil, boardTTL),
+		gen:     gen, maxBytes: maxBytes,
+	}
 }
 
 // lookup returns the cached answer for key, or the slot under which to add
@@ -43,17 +58,26 @@ func newBoardCache[V proto.Message](size int, gen *atomic.Uint64, encoded *encod
 // so an answer read before a write is never served after it.
 func (c *boardCache[V]) lookup(ctx context.Context, key string) (v V, ok bool, slot string) {
 	slot = strconv.FormatUint(c.gen.Load(), 36) + "/" + key
-	if v, ok = c.entries.Get(slot); ok {
-		shareReply(ctx, v)
+	e, ok := c.entries.Get(slot)
+	if ok {
+		shareReply(ctx, e.v, e.forms)
 	}
-	return v, ok, slot
+	return e.v, ok, slot
 }
 
-// add caches v, the answer to ctx's request.
+// add caches v, the answer to ctx's request, if it is small enough and its
+// key was asked for before.
 func (c *boardCache[V]) add(ctx context.Context, slot string, v V) {
-	c.encoded.mark(v)
-	c.entries.Add(slot, v)
-	shareReply(ctx, v)
+	if _, again := c.seen.Get(slot); !again {
+		c.seen.Add(slot, struct{}{})
+		return
+	}
+	if proto.Size(v) > c.maxBytes {
+		return
+	}
+	e := cached[V]{v: v, forms: &restForms{}}
+	c.entries.Add(slot, e)
+	shareReply(ctx, v, e.forms)
 }
 
 // shared returns the cached answer for key, or computes it with load once
@@ -84,16 +108,10 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 		return zero, err
 	}
 	v = got.(V)
-	shareReply(ctx, v)
+	if e, ok := c.entries.Peek(slot); ok && proto.Message(e.v) == proto.Message(v) {
+		shareReply(ctx, v, e.forms)
+	}
 	return v, nil
-}
-
-// encodings remembers how the board cache's answers, which do not change
-// once cached, go out over REST: their JSON, its ETag and its compressed
-// forms. Encoding and compressing a page of twenty jobs costs far more than
-// finding it. Only messages the board cache marked are remembered.
-type encodings struct {
-	byMessage *expirable.LRU[proto.Message, *restForms]
 }
 
 // restForms is one answer's REST forms, each made when first needed.
@@ -102,26 +120,6 @@ type restForms struct {
 	json  []byte
 	tag   string
 	coded map[string][]byte
-}
-
-func newEncodings() *encodings {
-	return &encodings{byMessage: expirable.NewLRU[proto.Message, *restForms](8192, nil, 2*boardTTL)}
-}
-
-// mark notes that m is shared and read-only from now on.
-func (e *encodings) mark(m proto.Message) {
-	if e != nil {
-		e.byMessage.Add(m, &restForms{})
-	}
-}
-
-// of returns what is remembered of m, or nil.
-func (e *encodings) of(m proto.Message) *restForms {
-	if e == nil || m == nil {
-		return nil
-	}
-	enc, _ := e.byMessage.Get(m)
-	return enc
 }
 
 // marshal returns the JSON, made with marshal the first time.
@@ -168,34 +166,26 @@ func (enc *restForms) forBody(body []byte, coding string) (tag string, coded []b
 
 // encoded stands, for the gateway's marshaler, for a shared answer whose
 // JSON is remembered.
-type encoded struct{ msg proto.Message }
+type encoded struct{ *sharedAnswer }
 
 // reuseEncoding is the gateway's response rewriter: an answer the service
 // shared is encoded once.
 func reuseEncoding(ctx context.Context, resp proto.Message) (any, error) {
-	if m := sharedReply(ctx); m != nil {
-		return encoded{m}, nil
+	if a := sharedReply(ctx); a != nil {
+		return encoded{a}, nil
 	}
 	return resp, nil
 }
 
-// memoMarshaler encodes as its Marshaler does, and an encoded answer once
-// while it is remembered.
-type memoMarshaler struct {
-	gwruntime.Marshaler
-	memo *encodings
-}
+// memoMarshaler encodes as its Marshaler does, and a shared answer once.
+type memoMarshaler struct{ gwruntime.Marshaler }
 
 func (m memoMarshaler) Marshal(v any) ([]byte, error) {
 	e, ok := v.(encoded)
 	if !ok {
 		return m.Marshaler.Marshal(v)
 	}
-	enc := m.memo.of(e.msg)
-	if enc == nil {
-		return m.Marshaler.Marshal(e.msg)
-	}
-	return enc.marshal(func() ([]byte, error) { return m.Marshaler.Marshal(e.msg) })
+	return e.forms.marshal(func() ([]byte, error) { return m.Marshaler.Marshal(e.msg) })
 }
 
 // ContentType is that of the answer encoded.

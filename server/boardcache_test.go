@@ -16,7 +16,7 @@ import (
 
 func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
 	var loads atomic.Int32
 	release := make(chan struct{})
 	load := func(context.Context) (*hmbv1.Job, error) {
@@ -52,20 +52,22 @@ func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
 			t.Fatal("callers got different answers")
 		}
 	}
-	// Cached: no load.
-	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 1 {
-		t.Errorf("cached read loaded again (%d loads, %v)", loads.Load(), err)
+	// Asked for again, it is kept; then there is no load.
+	for range 3 {
+		if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 2 {
+			t.Errorf("%d loads after asking again, %v; want 2", loads.Load(), err)
+		}
 	}
 	// A new generation loads again.
 	gen.Add(1)
-	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 2 {
-		t.Errorf("after a write: %d loads, %v; want 2", loads.Load(), err)
+	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 3 {
+		t.Errorf("after a write: %d loads, %v; want 3", loads.Load(), err)
 	}
 }
 
 func TestBoardCacheDoesNotKeepFailures(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
 	failing := errors.New("database unavailable")
 	var loads int
 	load := func(context.Context) (*hmbv1.Job, error) {
@@ -85,7 +87,7 @@ func TestBoardCacheDoesNotKeepFailures(t *testing.T) {
 
 func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, &gen, newEncodings())
+	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
 	started, release := make(chan struct{}), make(chan struct{})
 	load := func(ctx context.Context) (*hmbv1.Job, error) {
 		close(started)
@@ -107,18 +109,44 @@ func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
 	<-done
 }
 
+func TestBoardCacheKeepsOnlyWhatIsAskedAgainAndSmall(t *testing.T) {
+	var gen atomic.Uint64
+	c := newBoardCache[*hmbv1.Job](16, 512, &gen)
+	var loads int
+	small := func(context.Context) (*hmbv1.Job, error) { loads++; return &hmbv1.Job{Title: "Deckhand"}, nil }
+	big := func(context.Context) (*hmbv1.Job, error) {
+		loads++
+		return &hmbv1.Job{Description: strings.Repeat("x", 1024)}, nil
+	}
+	c.shared(context.Background(), "once", small)
+	if c.entries.Len() != 0 {
+		t.Error("an answer asked for once was kept")
+	}
+	c.shared(context.Background(), "once", small)
+	c.shared(context.Background(), "once", small)
+	if loads != 2 || c.entries.Len() != 1 {
+		t.Errorf("%d loads, %d kept; want 2 loads and the answer kept", loads, c.entries.Len())
+	}
+	loads = 0
+	for range 3 {
+		c.shared(context.Background(), "big", big)
+	}
+	if loads != 3 || c.entries.Len() != 1 {
+		t.Errorf("an answer over the size bound: %d loads, %d kept; want 3 and none", loads, c.entries.Len())
+	}
+}
+
 func TestMemoMarshalerEncodesSharedAnswersOnce(t *testing.T) {
-	memo := newEncodings()
 	inner := &countingMarshaler{Marshaler: &gwruntime.JSONPb{}}
-	m := memoMarshaler{Marshaler: inner, memo: memo}
+	m := memoMarshaler{Marshaler: inner}
 	job := &hmbv1.Job{Title: "Conch Salad Chef"}
-	memo.mark(job)
+	shared := encoded{&sharedAnswer{msg: job, forms: &restForms{}}}
 	want, err := (&gwruntime.JSONPb{}).Marshal(job)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 3 {
-		b, err := m.Marshal(encoded{job})
+		b, err := m.Marshal(shared)
 		if err != nil || string(b) != string(want) {
 			t.Fatalf("Marshal: %s, %v; want %s", b, err, want)
 		}
@@ -133,7 +161,7 @@ func TestMemoMarshalerEncodesSharedAnswersOnce(t *testing.T) {
 	if inner.calls != 3 {
 		t.Errorf("%d encodings after two plain messages; want 3", inner.calls)
 	}
-	if ct := m.ContentType(encoded{job}); ct != "application/json" {
+	if ct := m.ContentType(shared); ct != "application/json" {
 		t.Errorf("content type %q", ct)
 	}
 }
@@ -148,27 +176,22 @@ func (c *countingMarshaler) Marshal(v any) ([]byte, error) {
 	return c.Marshaler.Marshal(v)
 }
 
-func TestEncodingCompressesOnce(t *testing.T) {
-	memo := newEncodings()
+func TestRESTFormsCompressOnce(t *testing.T) {
 	job := &hmbv1.Job{Title: "Straw Market Vendor", Description: strings.Repeat("Weave and sell. ", 200)}
-	memo.mark(job)
-	enc := memo.of(job)
-	body, err := enc.marshal(func() ([]byte, error) { return (&gwruntime.JSONPb{}).Marshal(job) })
+	forms := &restForms{}
+	body, err := forms.marshal(func() ([]byte, error) { return (&gwruntime.JSONPb{}).Marshal(job) })
 	if err != nil {
 		t.Fatal(err)
 	}
-	tag, first, ok := enc.forBody(body, "gzip")
+	tag, first, ok := forms.forBody(body, "gzip")
 	if !ok || tag != entityTag(body) || len(first) == 0 || len(first) >= len(body) {
 		t.Fatalf("forBody: %q, %d bytes of %d, %v", tag, len(first), len(body), ok)
 	}
-	_, again, _ := enc.forBody(body, "gzip")
+	_, again, _ := forms.forBody(body, "gzip")
 	if &again[0] != &first[0] {
 		t.Error("compressed twice")
 	}
-	if _, _, ok := enc.forBody([]byte(`{"other":true}`), "gzip"); ok {
+	if _, _, ok := forms.forBody([]byte(`{"other":true}`), "gzip"); ok {
 		t.Error("another body was taken for the remembered one")
-	}
-	if memo.of(&hmbv1.Job{}) != nil {
-		t.Error("an unmarked message is remembered")
 	}
 }

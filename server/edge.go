@@ -75,7 +75,7 @@ const (
 //     the client accepts them; the ETag then names the encoding too.
 //
 // The forms of a shared answer (see boardCache) are made once.
-func withCaching(next http.Handler, memo *encodings) http.Handler {
+func withCaching(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		buf := bufferPool.Get().(*bytes.Buffer)
 		buf.Reset()
@@ -109,8 +109,8 @@ func withCaching(next http.Handler, memo *encodings) http.Handler {
 		var tag string
 		var coded []byte
 		remembered := false
-		if enc := memo.of(sharedReply(r.Context())); enc != nil && status == http.StatusOK {
-			tag, coded, remembered = enc.forBody(body, coding)
+		if a := sharedReply(r.Context()); a != nil && status == http.StatusOK {
+			tag, coded, remembered = a.forms.forBody(body, coding)
 		}
 		if public {
 			if !remembered {

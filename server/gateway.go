@@ -30,10 +30,10 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 
 // newGateway returns the REST handler. It calls the services through conn,
 // which runs the interceptors gRPC calls run.
-func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration, encoded *encodings) (http.Handler, error) {
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
-		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, jsonBody{Marshaler: memoMarshaler{memo: encoded, Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
+		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, jsonBody{Marshaler: memoMarshaler{Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
 			// Field names as written in the protos (snake_case), zero values
 			// included; input accepts snake_case and lowerCamelCase alike.
 			// google.api.HttpBody responses (JSON-LD) pass through as is.

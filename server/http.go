@@ -144,7 +144,7 @@ type gatewayCall struct {
 	reached atomic.Bool
 	// shared is the shared, read-only answer the service gave, if it gave
 	// one (see boardCache).
-	shared atomic.Pointer[proto.Message]
+	shared atomic.Pointer[sharedAnswer]
 	// Written and read on the request's goroutine (the services read client
 	// only after the call began):
 	route  string // the route template matched, such as /api/v1/jobs/{id}: a bounded label, unlike the path
@@ -162,25 +162,30 @@ func gatewayMethod(ctx context.Context) string {
 
 type gatewayCallKey struct{}
 
+// sharedAnswer is an answer the services share among callers, and its REST
+// forms.
+type sharedAnswer struct {
+	msg   proto.Message
+	forms *restForms
+}
+
 // shareReply notes, for the gateway, that the answer to this request is m,
-// which is shared and never changes: its JSON can be reused.
-func shareReply(ctx context.Context, m proto.Message) {
+// which is shared and never changes: its REST forms can be reused.
+func shareReply(ctx context.Context, m proto.Message, forms *restForms) {
 	// The in-process channel hides the gateway's context values from the
 	// services, but keeps the context itself.
 	if client := inprocgrpc.ClientContext(ctx); client != nil {
 		ctx = client
 	}
 	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
-		call.shared.Store(&m)
+		call.shared.Store(&sharedAnswer{msg: m, forms: forms})
 	}
 }
 
 // sharedReply returns what shareReply noted, if anything.
-func sharedReply(ctx context.Context) proto.Message {
+func sharedReply(ctx context.Context) *sharedAnswer {
 	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
-		if m := call.shared.Load(); m != nil {
-			return *m
-		}
+		return call.shared.Load()
 	}
 	return nil
 }

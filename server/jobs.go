@@ -41,13 +41,13 @@ type JobServer struct {
 // countsTTL is how stale list totals and board stats may be.
 const countsTTL = 10 * time.Second
 
-func newJobServer(st *store.Store, encoded *encodings) *JobServer {
+func newJobServer(st *store.Store) *JobServer {
 	s := &JobServer{store: st, now: time.Now,
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
-	s.openJobs = newBoardCache[*hmbv1.Job](4096, &s.written, encoded)
-	s.pages = newBoardCache[*hmbv1.ListJobsResponse](512, &s.written, encoded)
+	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, &s.written)
+	s.pages = newBoardCache[*hmbv1.ListJobsResponse](128, 48<<10, &s.written)
 	return s
 }
 
