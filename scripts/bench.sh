@@ -10,6 +10,7 @@
 #
 #   BENCH_JOBS (100000)  BENCH_DURATION (15s)  BENCH_CONNECTIONS (32)  BENCH_PORT (18080)
 #   MIX_RATE (400/s)  MIX_DURATION (60s)  SOAK_DURATION (10m)  BENCH_REPORT (bench-report)
+#   BENCH_WARMUP (3s, unmeasured, before each wrk run)
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -87,6 +88,9 @@ results="$work/results"
 run_wrk() { # name, then wrk arguments
 	local name=$1; shift
 	local out
+	# A few seconds first, unmeasured, as a service that has been up a
+	# while has seen its popular requests before.
+	wrk -t2 -c"$conns" -d"${BENCH_WARMUP:-3s}" "$@" >/dev/null
 	out=$(wrk -t2 -c"$conns" -d"$duration" --latency "$@")
 	awk -v name="$name" '
 		/Requests\/sec/ { rps = $2 }

@@ -34,35 +34,47 @@ type boardCache[V proto.Message] struct {
 	flights  singleflight.Group
 	gen      *atomic.Uint64
 	maxBytes int
+	fresh    time.Duration // boardTTL; shorter in tests
 }
 
 // cached is an answer and its REST forms, which live and die together.
 type cached[V proto.Message] struct {
-	v     V
-	forms *restForms
+	v          V
+	forms      *restForms
+	freshUntil time.Time
+	refreshing *atomic.Bool
 }
 
-// boardTTL is how long a public answer is reused.
-const boardTTL = 5 * time.Second
+const (
+	// boardTTL is how long a public answer is served as it is.
+	boardTTL = 5 * time.Second
+	// boardStale is how much longer a shared answer may be served while
+	// one request's worth of work replaces it in the background, so that
+	// nobody waits when a popular answer expires.
+	boardStale = 5 * time.Second
+	// boardSeen is how long a key asked for once is remembered.
+	boardSeen = time.Minute
+)
 
 func newBoardCache[V proto.Message](size, maxBytes int, gen *atomic.Uint64) *boardCache[V] {
 	return &boardCache[V]{
-		entries: expirable.NewLRU[string, cached[V]](size, nil, boardTTL),
-		seen:    expirable.NewLRU[string, struct{}](8*size, nil, boardTTL),
-		gen:     gen, maxBytes: maxBytes,
+		entries: expirable.NewLRU[string, cached[V]](size, nil, boardTTL+boardStale),
+		seen:    expirable.NewLRU[string, struct{}](8*size, nil, boardSeen),
+		gen:     gen, maxBytes: maxBytes, fresh: boardTTL,
 	}
 }
 
-// lookup returns the cached answer for key, or the slot under which to add
-// one: the slot names the generation current before the answer was read,
-// so an answer read before a write is never served after it.
+// lookup returns the fresh cached answer for key, or the slot under which
+// to add one: the slot names the generation current before the answer was
+// read, so an answer read before a write is never served after it.
 func (c *boardCache[V]) lookup(ctx context.Context, key string) (v V, ok bool, slot string) {
 	slot = strconv.FormatUint(c.gen.Load(), 36) + "/" + key
 	e, ok := c.entries.Get(slot)
-	if ok {
+	if ok && time.Now().Before(e.freshUntil) {
 		shareReply(ctx, e.v, e.forms)
+		return e.v, true, slot
 	}
-	return e.v, ok, slot
+	return v, false, slot
 }
 
 // add caches v, the answer to ctx's request, if it is small enough and its
@@ -75,7 +87,7 @@ func (c *boardCache[V]) add(ctx context.Context, slot string, v V) {
 	if proto.Size(v) > c.maxBytes {
 		return
 	}
-	e := cached[V]{v: v, forms: &restForms{}}
+	e := cached[V]{v: v, forms: &restForms{}, freshUntil: time.Now().Add(c.fresh), refreshing: new(atomic.Bool)}
 	c.entries.Add(slot, e)
 	shareReply(ctx, v, e.forms)
 }
@@ -83,10 +95,17 @@ func (c *boardCache[V]) add(ctx context.Context, slot string, v V) {
 // shared returns the cached answer for key, or computes it with load once
 // for all concurrent callers. Only for answers that do not depend on who
 // asks. A load that fails is not cached.
+//
+// An answer past its freshness but not yet discarded is served as it is
+// while one background load replaces it.
 func (c *boardCache[V]) shared(ctx context.Context, key string, load func(context.Context) (V, error)) (V, error) {
-	v, ok, slot := c.lookup(ctx, key)
-	if ok {
-		return v, nil
+	slot := strconv.FormatUint(c.gen.Load(), 36) + "/" + key
+	if e, ok := c.entries.Get(slot); ok {
+		if time.Now().After(e.freshUntil) && e.refreshing.CompareAndSwap(false, true) {
+			go c.refresh(slot, load)
+		}
+		shareReply(ctx, e.v, e.forms)
+		return e.v, nil
 	}
 	// The shared load must not end because the caller who started it left;
 	// it keeps that caller's deadline.
@@ -107,11 +126,29 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 		var zero V
 		return zero, err
 	}
-	v = got.(V)
+	v := got.(V)
 	if e, ok := c.entries.Peek(slot); ok && proto.Message(e.v) == proto.Message(v) {
 		shareReply(ctx, v, e.forms)
 	}
 	return v, nil
+}
+
+// refreshTimeout bounds a background refresh, which has no caller's
+// deadline to keep.
+const refreshTimeout = 10 * time.Second
+
+// refresh replaces a stale answer. If the load fails, the stale answer is
+// served until it is discarded, and the next request after that loads it.
+func (c *boardCache[V]) refresh(slot string, load func(context.Context) (V, error)) {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	_, _, _ = c.flights.Do(slot, func() (any, error) {
+		v, err := load(ctx)
+		if err == nil {
+			c.add(ctx, slot, v)
+		}
+		return v, err
+	})
 }
 
 // restForms is one answer's REST forms, each made when first needed.

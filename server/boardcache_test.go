@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,5 +194,46 @@ func TestRESTFormsCompressOnce(t *testing.T) {
 	}
 	if _, _, ok := forms.forBody([]byte(`{"other":true}`), "gzip"); ok {
 		t.Error("another body was taken for the remembered one")
+	}
+}
+
+func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
+	var gen atomic.Uint64
+	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
+	c.fresh = 50 * time.Millisecond
+	var version atomic.Int32
+	release := make(chan struct{}, 1)
+	load := func(context.Context) (*hmbv1.Job, error) {
+		n := version.Add(1)
+		if n > 2 {
+			<-release // the background refresh waits until told
+		}
+		return &hmbv1.Job{Title: fmt.Sprint("v", n)}, nil
+	}
+	c.shared(context.Background(), "k", load)
+	c.shared(context.Background(), "k", load) // asked again: kept as v2
+	time.Sleep(60 * time.Millisecond)
+	// Stale: served at once, many times, while one refresh runs.
+	for range 20 {
+		start := time.Now()
+		j, err := c.shared(context.Background(), "k", load)
+		if err != nil || j.Title != "v2" || time.Since(start) > 20*time.Millisecond {
+			t.Fatalf("stale read: %v %v after %s", j, err, time.Since(start))
+		}
+	}
+	release <- struct{}{}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		j, _ := c.shared(context.Background(), "k", load)
+		if j.Title == "v3" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the refreshed answer never came: %v", j)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := version.Load(); n != 3 {
+		t.Errorf("%d loads; want 3 (one refresh)", n)
 	}
 }
