@@ -31,6 +31,7 @@ import (
 type boardCache[V proto.Message] struct {
 	entries  *expirable.LRU[string, cached[V]]
 	seen     *expirable.LRU[string, struct{}]
+	changed  *expirable.LRU[string, time.Time] // keys forgotten, and when
 	flights  singleflight.Group
 	gen      *atomic.Uint64
 	maxBytes int
@@ -60,35 +61,58 @@ func newBoardCache[V proto.Message](size, maxBytes int, gen *atomic.Uint64) *boa
 	return &boardCache[V]{
 		entries: expirable.NewLRU[string, cached[V]](size, nil, boardTTL+boardStale),
 		seen:    expirable.NewLRU[string, struct{}](8*size, nil, boardSeen),
+		changed: expirable.NewLRU[string, time.Time](4096, nil, refreshTimeout+boardTTL),
 		gen:     gen, maxBytes: maxBytes, fresh: boardTTL,
 	}
 }
 
+// slot is where an answer is to be added: its key under the generation
+// current before the answer was read, and when that was, so that an answer
+// read before a write is never served after it.
+type slot struct {
+	key string
+	at  time.Time
+}
+
+func (c *boardCache[V]) slotFor(key string) slot {
+	return slot{key: strconv.FormatUint(c.gen.Load(), 36) + "/" + key, at: time.Now()}
+}
+
 // lookup returns the fresh cached answer for key, or the slot under which
-// to add one: the slot names the generation current before the answer was
-// read, so an answer read before a write is never served after it.
-func (c *boardCache[V]) lookup(ctx context.Context, key string) (v V, ok bool, slot string) {
-	slot = strconv.FormatUint(c.gen.Load(), 36) + "/" + key
-	e, ok := c.entries.Get(slot)
-	if ok && time.Now().Before(e.freshUntil) {
+// to add one.
+func (c *boardCache[V]) lookup(ctx context.Context, key string) (v V, ok bool, at slot) {
+	at = c.slotFor(key)
+	e, ok := c.entries.Get(at.key)
+	if ok && at.at.Before(e.freshUntil) {
 		shareReply(ctx, e.v, e.forms)
-		return e.v, true, slot
+		return e.v, true, at
 	}
-	return v, false, slot
+	return v, false, at
+}
+
+// forget drops key's answer after a write that changed it alone; an answer
+// being read meanwhile is not kept.
+func (c *boardCache[V]) forget(key string) {
+	k := c.slotFor(key).key
+	c.changed.Add(k, time.Now())
+	c.entries.Remove(k)
 }
 
 // add caches v, the answer to ctx's request, if it is small enough and its
 // key was asked for before.
-func (c *boardCache[V]) add(ctx context.Context, slot string, v V) {
-	if _, again := c.seen.Get(slot); !again {
-		c.seen.Add(slot, struct{}{})
+func (c *boardCache[V]) add(ctx context.Context, at slot, v V) {
+	if when, ok := c.changed.Get(at.key); ok && !when.Before(at.at) {
+		return // changed while it was read
+	}
+	if _, again := c.seen.Get(at.key); !again {
+		c.seen.Add(at.key, struct{}{})
 		return
 	}
 	if proto.Size(v) > c.maxBytes {
 		return
 	}
 	e := cached[V]{v: v, forms: &restForms{}, freshUntil: time.Now().Add(c.fresh), refreshing: new(atomic.Bool)}
-	c.entries.Add(slot, e)
+	c.entries.Add(at.key, e)
 	shareReply(ctx, v, e.forms)
 }
 
@@ -99,10 +123,10 @@ func (c *boardCache[V]) add(ctx context.Context, slot string, v V) {
 // An answer past its freshness but not yet discarded is served as it is
 // while one background load replaces it.
 func (c *boardCache[V]) shared(ctx context.Context, key string, load func(context.Context) (V, error)) (V, error) {
-	slot := strconv.FormatUint(c.gen.Load(), 36) + "/" + key
-	if e, ok := c.entries.Get(slot); ok {
-		if time.Now().After(e.freshUntil) && e.refreshing.CompareAndSwap(false, true) {
-			go c.refresh(slot, load)
+	at := c.slotFor(key)
+	if e, ok := c.entries.Get(at.key); ok {
+		if at.at.After(e.freshUntil) && e.refreshing.CompareAndSwap(false, true) {
+			go c.refresh(key, load)
 		}
 		shareReply(ctx, e.v, e.forms)
 		return e.v, nil
@@ -115,10 +139,10 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 		loadCtx, cancel = context.WithDeadline(loadCtx, deadline)
 		defer cancel()
 	}
-	got, err, _ := c.flights.Do(slot, func() (any, error) {
+	got, err, _ := c.flights.Do(at.key, func() (any, error) {
 		v, err := load(loadCtx)
 		if err == nil {
-			c.add(loadCtx, slot, v)
+			c.add(loadCtx, at, v)
 		}
 		return v, err
 	})
@@ -127,7 +151,7 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 		return zero, err
 	}
 	v := got.(V)
-	if e, ok := c.entries.Peek(slot); ok && proto.Message(e.v) == proto.Message(v) {
+	if e, ok := c.entries.Peek(at.key); ok && proto.Message(e.v) == proto.Message(v) {
 		shareReply(ctx, v, e.forms)
 	}
 	return v, nil
@@ -139,13 +163,14 @@ const refreshTimeout = 10 * time.Second
 
 // refresh replaces a stale answer. If the load fails, the stale answer is
 // served until it is discarded, and the next request after that loads it.
-func (c *boardCache[V]) refresh(slot string, load func(context.Context) (V, error)) {
+func (c *boardCache[V]) refresh(key string, load func(context.Context) (V, error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
-	_, _, _ = c.flights.Do(slot, func() (any, error) {
+	at := c.slotFor(key)
+	_, _, _ = c.flights.Do(at.key, func() (any, error) {
 		v, err := load(ctx)
 		if err == nil {
-			c.add(ctx, slot, v)
+			c.add(ctx, at, v)
 		}
 		return v, err
 	})

@@ -237,3 +237,36 @@ func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
 		t.Errorf("%d loads; want 3 (one refresh)", n)
 	}
 }
+
+func TestBoardCacheForgetsOneKey(t *testing.T) {
+	c := newBoardCache[*hmbv1.Job](16, 1<<20, new(atomic.Uint64))
+	ctx := context.Background()
+	keep := func(key, title string) {
+		for range 2 { // asked twice: kept
+			if _, ok, at := c.lookup(ctx, key); !ok {
+				c.add(ctx, at, &hmbv1.Job{Title: title})
+			}
+		}
+	}
+	keep("a", "Chef")
+	keep("b", "Baker")
+	c.forget("a")
+	if _, ok, _ := c.lookup(ctx, "a"); ok {
+		t.Error("a forgotten key is still served")
+	}
+	if j, ok, _ := c.lookup(ctx, "b"); !ok || j.Title != "Baker" {
+		t.Error("forgetting one key dropped another")
+	}
+	// An answer read before the write that made it stale is not kept.
+	_, _, before := c.lookup(ctx, "b")
+	c.forget("b")
+	c.add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
+	c.add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
+	if j, ok, _ := c.lookup(ctx, "b"); ok {
+		t.Errorf("an answer read before the write was kept: %v", j)
+	}
+	keep("b", "New Baker")
+	if j, ok, _ := c.lookup(ctx, "b"); !ok || j.Title != "New Baker" {
+		t.Errorf("an answer read after the write: %v, %v", j, ok)
+	}
+}

@@ -31,8 +31,9 @@ type JobServer struct {
 	counts *expirable.LRU[string, []int32]
 	// facets likewise, per query; the cached messages are only read.
 	facets *expirable.LRU[string, *hmbv1.Facets]
-	// openJobs and pages keep public answers for a few seconds; writes
-	// through this instance start a new generation of both.
+	// openJobs and pages keep public answers for a few seconds. A job
+	// written through this instance is dropped from openJobs, and starts a
+	// new generation of pages, any of which it may be on.
 	openJobs *boardCache[*hmbv1.Job]
 	pages    *boardCache[*hmbv1.ListJobsResponse]
 	written  atomic.Uint64
@@ -46,13 +47,19 @@ func newJobServer(st *store.Store) *JobServer {
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
-	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, &s.written)
+	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, new(atomic.Uint64))
 	s.pages = newBoardCache[*hmbv1.ListJobsResponse](128, 48<<10, &s.written)
 	return s
 }
 
-// changed marks that a job was written, once the write has committed.
-func (s *JobServer) changed() { s.written.Add(1) }
+// changed marks that job id was written (created, when id is ""), once the
+// write has committed.
+func (s *JobServer) changed(id string) {
+	s.written.Add(1)
+	if id != "" {
+		s.openJobs.forget(id)
+	}
+}
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
 
@@ -113,7 +120,7 @@ func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) 
 	if err != nil {
 		return nil, err
 	}
-	s.changed()
+	s.changed("")
 	return jobToProto(created), nil
 }
 
@@ -225,7 +232,7 @@ var jobMoves = map[string][]string{
 // GetJob serves open jobs from the board cache; drafts, seen only by their
 // owner and admins, are read each time.
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
-	cached, ok, slot := s.openJobs.lookup(ctx, req.GetId())
+	cached, ok, at := s.openJobs.lookup(ctx, req.GetId())
 	if ok {
 		return cached, nil
 	}
@@ -235,7 +242,7 @@ func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv
 	}
 	pj := jobToProto(j)
 	if j.Status == domain.JobOpen {
-		s.openJobs.add(ctx, slot, pj)
+		s.openJobs.add(ctx, at, pj)
 	}
 	return pj, nil
 }
@@ -307,7 +314,7 @@ func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) 
 	if err != nil {
 		return nil, err
 	}
-	s.changed()
+	s.changed(updated.ID)
 	return jobToProto(updated), nil
 }
 
@@ -318,7 +325,7 @@ func (s *JobServer) DeleteJob(ctx context.Context, req *hmbv1.DeleteJobRequest) 
 	if err := s.store.DeleteJob(ctx, req.GetId()); err != nil {
 		return nil, err
 	}
-	s.changed()
+	s.changed(req.GetId())
 	return &emptypb.Empty{}, nil
 }
 
