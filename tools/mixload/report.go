@@ -125,26 +125,29 @@ func percentileChart(file, title string, endpoints []*endpoint) error {
 		p.Add(line, points)
 		p.Legend.Add(e.name, line, points)
 	}
-	p.Legend.Top, p.Legend.Left = true, true
-	p.X.Min, p.X.Max = 1, 10000
+	// Bottom right is where no line goes: the tail sits high.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
+	p.X.Min, p.X.Max = 1, 20000
 	return p.Save(8*vg.Inch, 4.5*vg.Inch, file)
 }
 
 func processChart(file string, samples []sample) error {
 	p := plot.New()
-	p.Title.Text = "Resident memory (MB) and goroutines (hundreds) over the run"
+	p.Title.Text = "Resident memory (MB) and goroutines over the run"
 	p.X.Label.Text = "seconds"
 	p.Add(plotter.NewGrid())
 	var rss, goroutines plotter.XYs
 	for _, s := range samples {
 		rss = append(rss, plotter.XY{X: s.at.Seconds(), Y: float64(s.process.rssKB) / 1024})
-		goroutines = append(goroutines, plotter.XY{X: s.at.Seconds(), Y: float64(s.process.goroutines) / 100})
+		goroutines = append(goroutines, plotter.XY{X: s.at.Seconds(), Y: float64(s.process.goroutines)})
 	}
-	if err := plotutil.AddLinePoints(p, "resident memory, MB", rss, "goroutines, hundreds", goroutines); err != nil {
+	if err := plotutil.AddLinePoints(p, "resident memory, MB", rss, "goroutines", goroutines); err != nil {
 		return err
 	}
 	p.Y.Min = 0
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.YOffs = vg.Points(8)
 	return p.Save(8*vg.Inch, 4*vg.Inch, file)
 }
 
