@@ -19,15 +19,15 @@ import (
 // a popular search ranks thousands of rows: computing it once per interval,
 // however many visitors ask at once, keeps the database free for the rest.
 //
-// A job written through this instance starts a new generation, so the
-// instance that took a write never serves what it replaced. Other instances
-// may serve an answer up to boardTTL old, well inside what the public
-// Cache-Control already lets a CDN keep. Cached values are shared and must
-// only be read.
+// A write through this instance either forgets the one key it changed or
+// starts a new generation of all of them, so the instance that took a write
+// never serves what it replaced. Other instances may serve an answer up to
+// boardTTL+boardStale old, well inside what the public Cache-Control
+// already lets a CDN keep. Cached values are shared and must only be read.
 //
 // Memory is bounded: at most size answers, none larger than maxBytes, and an
 // answer is kept only when its key is asked for a second time within
-// boardTTL, so that one-off searches do not push out the popular ones.
+// boardSeen, so that one-off searches do not push out the popular ones.
 type boardCache[V proto.Message] struct {
 	entries  *expirable.LRU[string, cached[V]]
 	seen     *expirable.LRU[string, struct{}]
@@ -139,13 +139,7 @@ func (c *boardCache[V]) shared(ctx context.Context, key string, load func(contex
 		loadCtx, cancel = context.WithDeadline(loadCtx, deadline)
 		defer cancel()
 	}
-	got, err, _ := c.flights.Do(at.key, func() (any, error) {
-		v, err := load(loadCtx)
-		if err == nil {
-			c.add(loadCtx, at, v)
-		}
-		return v, err
-	})
+	got, err := c.loadAndKeep(loadCtx, at, load)
 	if err != nil {
 		var zero V
 		return zero, err
@@ -166,14 +160,20 @@ const refreshTimeout = 10 * time.Second
 func (c *boardCache[V]) refresh(key string, load func(context.Context) (V, error)) {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
-	at := c.slotFor(key)
-	_, _, _ = c.flights.Do(at.key, func() (any, error) {
+	_, _ = c.loadAndKeep(ctx, c.slotFor(key), load)
+}
+
+// loadAndKeep runs load once for all concurrent callers of the slot and
+// adds what it returns.
+func (c *boardCache[V]) loadAndKeep(ctx context.Context, at slot, load func(context.Context) (V, error)) (any, error) {
+	got, err, _ := c.flights.Do(at.key, func() (any, error) {
 		v, err := load(ctx)
 		if err == nil {
 			c.add(ctx, at, v)
 		}
 		return v, err
 	})
+	return got, err
 }
 
 // restForms is one answer's REST forms, each made when first needed.
