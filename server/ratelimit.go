@@ -15,7 +15,6 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/peer"
 
@@ -156,9 +155,8 @@ func (l *limits) withRateLimit(next http.Handler) http.Handler {
 		}
 		if !probePaths[r.URL.Path] {
 			if ok, wait := bucket.allow(client); !ok {
-				w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
-				writeError(w, r, http.StatusTooManyRequests, codes.ResourceExhausted, "RATE_LIMITED",
-					"too many requests from this client; retry after "+strconv.Itoa(retrySeconds(wait))+" s")
+				st, _ := toStatus(rateLimited(wait))
+				writeStatus(w, r, st.Err())
 				return
 			}
 		}
@@ -166,7 +164,13 @@ func (l *limits) withRateLimit(next http.Handler) http.Handler {
 	})
 }
 
-func retrySeconds(d time.Duration) int { return max(1, int(math.Ceil(d.Seconds()))) }
+// rateLimited is the refusal of a client over its bucket, for either
+// transport: 429 with Retry-After, or RESOURCE_EXHAUSTED with RetryInfo.
+func rateLimited(wait time.Duration) error {
+	secs := max(1, int(math.Ceil(wait.Seconds())))
+	return &domain.Error{Kind: domain.ErrResourceExhausted, Reason: "RATE_LIMITED", RetryAfter: wait,
+		Message: "too many requests from this client; retry after " + strconv.Itoa(secs) + " s"}
+}
 
 type clientCtxKey struct{}
 
@@ -207,8 +211,7 @@ func (l *limits) rateLimitUnary(ctx context.Context, req any, info *grpc.UnarySe
 		return handler(ctx, req)
 	}
 	if ok, wait := l.forMethod(info.FullMethod).allow(clientIP(ctx)); !ok {
-		return nil, &domain.Error{Kind: domain.ErrResourceExhausted, Reason: "RATE_LIMITED", RetryAfter: wait,
-			Message: "too many requests from this client; retry after " + strconv.Itoa(retrySeconds(wait)) + " s"}
+		return nil, rateLimited(wait)
 	}
 	return handler(ctx, req)
 }
