@@ -29,8 +29,22 @@ import (
 // acknowledgement it did not ask for, so on the REST path the client's ack of
 // the splitter's SETTINGS is removed from the bytes replayed to it.
 
-// maxSniffBytes bounds what the splitter buffers while deciding.
-const maxSniffBytes = 256 << 10
+// Classifying a connection happens before anyone is authenticated, so what it
+// may cost is fixed and small: at most maxSniffBytes read and kept, frames no
+// larger than HTTP/2's initial maximum (a client may not send larger ones
+// before the server raises it, and the splitter's SETTINGS does not), and
+// request headers decoded up to maxHeaderListBytes, the cap both servers
+// apply afterwards too. A header block beyond it is read no further than the
+// byte budget and decoded no further than the cap.
+const (
+	maxSniffBytes      = 64 << 10
+	maxSniffFrameBytes = 16 << 10
+	maxHeaderListBytes = 64 << 10
+	// maxClassifying bounds the connections being classified at once; the
+	// splitter stops accepting while that many are, so the kernel's backlog
+	// holds the rest.
+	maxClassifying = 256
+)
 
 // splitter accepts connections from root and queues each for gRPC or HTTP.
 type splitter struct {
@@ -39,18 +53,23 @@ type splitter struct {
 	http    *connQueue
 	timeout time.Duration
 	log     *slog.Logger
+	// classifying holds a token for each connection being classified.
+	classifying chan struct{}
 }
 
 func newSplitter(root net.Listener, timeout time.Duration, log *slog.Logger) *splitter {
-	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout, log: log}
+	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout, log: log,
+		classifying: make(chan struct{}, maxClassifying)}
 }
 
 // serve accepts until root is closed.
 func (s *splitter) serve() error {
 	var delay time.Duration
 	for {
+		s.classifying <- struct{}{}
 		c, err := s.root.Accept()
 		if err != nil {
+			<-s.classifying
 			if errors.Is(err, net.ErrClosed) {
 				return nil
 			}
@@ -86,6 +105,7 @@ func (s *splitter) route(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(s.timeout))
 	isGRPC, replay, err := classify(c)
 	_ = c.SetDeadline(time.Time{})
+	<-s.classifying
 	if err != nil {
 		c.Close()
 		return
@@ -117,14 +137,13 @@ func classify(c net.Conn) (isGRPC bool, replay []byte, err error) {
 		return false, nil, err
 	}
 
-	rec := &recorder{r: c, buf: buf}
+	rec := &recorder{r: c, buf: buf, limit: maxSniffBytes}
 	fr := http2.NewFramer(io.Discard, rec)
+	fr.SetMaxReadFrameSize(maxSniffFrameBytes)
+	fr.MaxHeaderListSize = maxHeaderListBytes
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	decided, ackDropped := false, false
 	for {
-		if len(rec.buf) > maxSniffBytes {
-			return false, nil, errors.New("no request headers within the sniffing limit")
-		}
 		start := len(rec.buf)
 		f, err := fr.ReadFrame()
 		if err != nil {
@@ -167,13 +186,25 @@ func isGRPCContentType(ct string) bool {
 	return err == nil && (mt == "application/grpc" || strings.HasPrefix(mt, "application/grpc+"))
 }
 
-// recorder keeps every byte read through it.
+// errSniffBudget ends the classification of a connection that sent
+// maxSniffBytes without a decision.
+var errSniffBudget = errors.New("no request headers within the sniffing budget")
+
+// recorder keeps every byte read through it, up to limit bytes in all.
 type recorder struct {
-	r   io.Reader
-	buf []byte
+	r     io.Reader
+	buf   []byte
+	limit int
 }
 
 func (r *recorder) Read(p []byte) (int, error) {
+	room := r.limit - len(r.buf)
+	if room <= 0 {
+		return 0, errSniffBudget
+	}
+	if len(p) > room {
+		p = p[:room]
+	}
 	n, err := r.r.Read(p)
 	r.buf = append(r.buf, p[:n]...)
 	return n, err

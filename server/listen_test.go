@@ -100,3 +100,95 @@ func TestClassify(t *testing.T) {
 		t.Error("a silent connection was classified")
 	}
 }
+
+// countingConn counts the bytes read through it.
+type countingConn struct {
+	net.Conn
+	read int
+}
+
+func (c *countingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	c.read += n
+	return n, err
+}
+
+// TestClassifyBounds sends header bombs to the splitter: each is refused
+// having cost no more than the sniffing budget, however much it announces.
+func TestClassifyBounds(t *testing.T) {
+	preface := func(fr *http2.Framer, buf *bytes.Buffer) {
+		buf.WriteString(http2.ClientPreface)
+		if err := fr.WriteSettings(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	huge := func(n int) []byte {
+		var block bytes.Buffer
+		enc := hpack.NewEncoder(&block)
+		enc.WriteField(hpack.HeaderField{Name: ":method", Value: "POST"})
+		enc.WriteField(hpack.HeaderField{Name: "x-bomb", Value: string(bytes.Repeat([]byte("a"), n))})
+		return block.Bytes()
+	}
+	cases := map[string]func() []byte{
+		// One frame announcing 16 MiB (the protocol's largest), then its bytes.
+		"16 MiB frame": func() []byte {
+			var buf bytes.Buffer
+			fr := http2.NewFramer(&buf, nil)
+			preface(fr, &buf)
+			block := huge(16<<20 - 100)
+			hdr := []byte{byte(len(block) >> 16), byte(len(block) >> 8), byte(len(block)), byte(http2.FrameHeaders), byte(http2.FlagHeadersEndHeaders), 0, 0, 0, 1}
+			buf.Write(hdr)
+			buf.Write(block)
+			return buf.Bytes()
+		},
+		// Allowed frames, but a header block of 4 MiB in CONTINUATIONs.
+		"continuation flood": func() []byte {
+			var buf bytes.Buffer
+			fr := http2.NewFramer(&buf, nil)
+			preface(fr, &buf)
+			block := huge(4 << 20)
+			const chunk = 16 << 10
+			if err := fr.WriteHeaders(http2.HeadersFrameParam{StreamID: 1, BlockFragment: block[:chunk]}); err != nil {
+				t.Fatal(err)
+			}
+			for off := chunk; off < len(block); off += chunk {
+				end := min(off+chunk, len(block))
+				if err := fr.WriteContinuation(1, end == len(block), block[off:end]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return buf.Bytes()
+		},
+		// Frames that never carry headers.
+		"ping flood": func() []byte {
+			var buf bytes.Buffer
+			fr := http2.NewFramer(&buf, nil)
+			preface(fr, &buf)
+			for range 20000 {
+				if err := fr.WritePing(false, [8]byte{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return buf.Bytes()
+		},
+	}
+	for name, build := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := build()
+			server, client := net.Pipe()
+			defer client.Close()
+			go io.Copy(io.Discard, client)
+			go client.Write(in)
+			c := &countingConn{Conn: server}
+			c.SetDeadline(time.Now().Add(10 * time.Second))
+			isGRPC, _, err := classify(c)
+			server.Close()
+			if err == nil {
+				t.Errorf("classified (grpc=%v) after reading %d of %d bytes", isGRPC, c.read, len(in))
+			}
+			if c.read > maxSniffBytes+len(http2.ClientPreface) {
+				t.Errorf("read %d bytes; the budget is %d", c.read, maxSniffBytes)
+			}
+		})
+	}
+}
