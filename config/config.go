@@ -73,6 +73,14 @@ type Config struct {
 	ShutdownTimeout   time.Duration
 	MaxBodyBytes      int
 	GRPCMaxMsgBytes   int
+
+	// ReadTimeout bounds the time a client takes to send a whole request:
+	// a REST request's headers and body, a gRPC call's request message.
+	ReadTimeout time.Duration
+	// GRPCIdleTimeout closes gRPC connections without calls for this long.
+	GRPCIdleTimeout time.Duration
+	// MaxConnections bounds the open connections of each listener.
+	MaxConnections int
 }
 
 // Production reports whether the service runs with production safeguards.
@@ -96,7 +104,10 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		DBCheckTimeout:    2 * time.Second,
 		RequestTimeout:    120 * time.Second,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       5 * time.Second,
+		GRPCIdleTimeout:   5 * time.Minute,
+		MaxConnections:    4096,
 		DrainDelay:        5 * time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		MaxBodyBytes:      1 << 20,
@@ -150,7 +161,10 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.integer(&c.LoginMaxPerAddress, "login-max-per-address", "LOGIN_MAX_PER_ADDRESS", "failed sign-ins per client address in the window (0: no limit)")
 		r.duration(&c.RequestTimeout, "request-timeout", "REQUEST_TIMEOUT", "longest time one request may take")
 		r.duration(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to send request headers")
+		r.duration(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", "time allowed to send a whole request: REST headers and body, a gRPC request message")
 		r.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "how long an idle keep-alive connection stays open")
+		r.duration(&c.GRPCIdleTimeout, "grpc-idle-timeout", "GRPC_IDLE_TIMEOUT", "how long a gRPC connection without calls stays open")
+		r.integer(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", "most connections open at once on each port")
 		r.duration(&c.DrainDelay, "drain-delay", "DRAIN_DELAY", "time between reporting NOT_SERVING and closing listeners")
 		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
 		r.integer(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", "largest REST request body")
@@ -245,6 +259,13 @@ func (c *Config) validate(command string) []error {
 	positive(&errs, "REQUEST_TIMEOUT", c.RequestTimeout)
 	positive(&errs, "READ_HEADER_TIMEOUT", c.ReadHeaderTimeout)
 	positive(&errs, "IDLE_TIMEOUT", c.IdleTimeout)
+	positive(&errs, "GRPC_IDLE_TIMEOUT", c.GRPCIdleTimeout)
+	if c.ReadTimeout < c.ReadHeaderTimeout {
+		bad("READ_TIMEOUT: %s is shorter than READ_HEADER_TIMEOUT (%s), which it includes", c.ReadTimeout, c.ReadHeaderTimeout)
+	}
+	if c.MaxConnections < 16 {
+		bad("MAX_CONNECTIONS: %d is below 16", c.MaxConnections)
+	}
 	positive(&errs, "SHUTDOWN_TIMEOUT", c.ShutdownTimeout)
 	if c.DrainDelay < 0 || c.DrainDelay >= c.ShutdownTimeout {
 		bad("DRAIN_DELAY: %s must be at least 0 and shorter than SHUTDOWN_TIMEOUT", c.DrainDelay)

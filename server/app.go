@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +21,6 @@ import (
 	_ "google.golang.org/grpc/encoding/gzip" // clients may send and ask for gzip
 	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/hiremebahamas/api/auth"
@@ -92,14 +92,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	a.grpc = grpc.NewServer(append([]grpc.ServerOption{
+	a.grpc = grpc.NewServer(slices.Concat([]grpc.ServerOption{
 		grpc.ForceServerCodecV2(requestCodec{encoding.GetCodecV2(grpcproto.Name)}),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-		grpc.MaxRecvMsgSize(cfg.GRPCMaxMsgBytes),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
-	}, a.tracing.grpcOptions()...)...)
+	}, grpcLimits(cfg), a.tracing.grpcOptions())...)
 	// REST reaches the same service implementations through an in-process
 	// channel that runs the same interceptor chain, without a second HTTP/2
 	// hop and serialisation.
@@ -135,30 +132,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	var protocols http.Protocols
-	protocols.SetHTTP1(true)
-	protocols.SetUnencryptedHTTP2(true)
-	a.http = &http.Server{
-		Handler: a.tracing.wrapHTTP(withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)), httpOptions{
-			requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
-		}, log)),
-		Protocols:         &protocols,
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
-		IdleTimeout:       cfg.IdleTimeout,
-		WriteTimeout:      cfg.RequestTimeout + 5*time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
-	}
+	a.http = newHTTPServer(a.tracing.wrapHTTP(withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)), httpOptions{
+		requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
+	}, log)), cfg, log)
 
 	lis, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, fmt.Errorf("listen on PORT: %w", err)
 	}
-	a.split = newSplitter(lis, cfg.ReadHeaderTimeout, log)
+	a.split = newSplitter(limitConns(lis, cfg.MaxConnections), cfg.ReadHeaderTimeout, log)
 	if cfg.GRPCPort != 0 {
 		if a.grpcLis, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.GRPCPort))); err != nil {
 			return nil, fmt.Errorf("listen on GRPC_PORT: %w", err)
 		}
+		a.grpcLis = limitConns(a.grpcLis, cfg.MaxConnections)
 	}
 	return a, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -118,6 +119,12 @@ func limitBody(w http.ResponseWriter, r *http.Request, limit int) bool {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
 			return tooLarge()
+		}
+		// READ_TIMEOUT passed: the server's read deadline cut the body off.
+		var netErr net.Error
+		if errors.As(err, &netErr) && netErr.Timeout() {
+			writeError(w, r, http.StatusRequestTimeout, codes.DeadlineExceeded, "BODY_TIMEOUT", "the request body did not arrive in time")
+			return false
 		}
 		writeError(w, r, http.StatusBadRequest, codes.InvalidArgument, "BODY_UNREADABLE", "the request body could not be read")
 		return false

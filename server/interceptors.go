@@ -45,6 +45,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		return withReason(codes.Internal, "INTERNAL", "internal error").Err()
 	})
 	unary := withoutNil(
+		requestArrivedUnary, // the request is in: stop the clock of requestReadTap
 		requestIDUnary,
 		lim.clientUnary,
 		logUnary(log),
@@ -59,6 +60,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		grpcprotovalidate.UnaryServerInterceptor(validator),
 	)
 	stream := withoutNil(
+		requestArrivedStream,
 		requestIDStream,
 		lim.clientStream,
 		logStream(log),
@@ -67,6 +69,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		recovery.StreamServerInterceptor(onPanic),
 		errorStream(log),
 		wellFormedStream,
+		lim.rateLimitStream,
 		authStream(tokens),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),

@@ -216,6 +216,18 @@ func (l *limits) rateLimitUnary(ctx context.Context, req any, info *grpc.UnarySe
 	return handler(ctx, req)
 }
 
+// rateLimitStream limits the streams gRPC clients open as rateLimitUnary
+// limits calls: each stream takes a token when it starts.
+func (l *limits) rateLimitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+	ctx := ss.Context()
+	if !fromGateway(ctx) && !isProbe(info.FullMethod) {
+		if ok, wait := l.forMethod(info.FullMethod).allow(clientIP(ctx)); !ok {
+			return rateLimited(wait)
+		}
+	}
+	return handler(srv, ss)
+}
+
 func isProbe(method string) bool {
 	service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
 	return probeServices[service]
