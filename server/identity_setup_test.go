@@ -30,7 +30,7 @@ func newEmail(prefix string) string {
 const testPassword = "correct horse battery staple"
 
 // register signs up over gRPC and returns the session.
-func (s *service) register(t *testing.T, role hmbv1.Role) *hmbv1.AuthSession {
+func (s *service) register(t testing.TB, role hmbv1.Role) *hmbv1.AuthSession {
 	t.Helper()
 	resp, err := hmbv1.NewAuthServiceClient(s.conn).Register(context.Background(), &hmbv1.RegisterRequest{
 		Email: newEmail("user"), Password: testPassword, FirstName: "Test", LastName: "User", Role: role,

@@ -17,8 +17,12 @@ import (
 	"github.com/hiremebahamas/api/store"
 )
 
-// defaultJobLifetime is how long a job stays open unless it says otherwise.
-const defaultJobLifetime = 30 * 24 * time.Hour
+// A job stays open for defaultJobLifetime unless it says otherwise, and for
+// at most maxJobLifetime after it is published.
+const (
+	defaultJobLifetime = 30 * 24 * time.Hour
+	maxJobLifetime     = 2 * 365 * 24 * time.Hour
+)
 
 // JobServer implements hiremebahamas.v1.JobService.
 type JobServer struct {
@@ -147,7 +151,23 @@ func (s *JobServer) newJob(employerID string, in *hmbv1.Job) (domain.Job, error)
 			return domain.Job{}, err
 		}
 	}
+	if err := s.checkLifetime(j); err != nil {
+		return domain.Job{}, err
+	}
 	return j, nil
+}
+
+// checkLifetime refuses an expiry more than maxJobLifetime after the job is
+// published, or, for a draft, after now.
+func (s *JobServer) checkLifetime(j domain.Job) error {
+	from := j.PublishTime
+	if from.IsZero() {
+		from = s.now()
+	}
+	if j.ExpireTime.After(from.Add(maxJobLifetime)) {
+		return invalidField("job.expire_time", "must be at most 2 years after publish_time")
+	}
+	return nil
 }
 
 // publish opens a job now, expiring 30 days later unless it says otherwise.
@@ -309,6 +329,9 @@ func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) 
 	}
 	if j.Company == "" {
 		return nil, invalidField("job.company", "cannot be empty")
+	}
+	if err := s.checkLifetime(j); err != nil {
+		return nil, err
 	}
 	updated, err := s.store.UpdateJob(ctx, j, expected)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/hiremebahamas/api/domain"
 )
@@ -31,6 +32,7 @@ import (
 //   - REST bodies that are not JSON, or not the JSON of the request;
 //   - strings that are not UTF-8, or that hold NUL, which PostgreSQL cannot
 //     store (REST query and path parameters can carry both; gRPC, NUL);
+//   - gRPC Timestamps outside what RFC 3339 (and so REST) can express;
 //   - gRPC messages that do not decode, which grpc-go itself answers with
 //     INTERNAL before any interceptor runs.
 
@@ -97,9 +99,11 @@ func messageIn(v any) proto.Message {
 // transport.
 const notUTF8 = ": must be valid UTF-8"
 
-// checkText refuses a request with a string that is not UTF-8 or holds NUL,
-// naming the field as protovalidate does (job.skills[2]).
-func checkText(m protoreflect.Message, prefix string) error {
+// checkStorable refuses a request with a value that could be stored but not
+// served again: a string that is not UTF-8 or holds NUL, a Timestamp that
+// JSON cannot carry. It names the field as protovalidate does
+// (job.skills[2]).
+func checkStorable(m protoreflect.Message, prefix string) error {
 	var err error
 	m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
 		path := prefix + string(fd.Name())
@@ -107,24 +111,24 @@ func checkText(m protoreflect.Message, prefix string) error {
 		case fd.IsList():
 			l := v.List()
 			for i := 0; i < l.Len() && err == nil; i++ {
-				err = checkTextValue(fd, l.Get(i), path+"["+strconv.Itoa(i)+"]")
+				err = checkStorableValue(fd, l.Get(i), path+"["+strconv.Itoa(i)+"]")
 			}
 		case fd.IsMap():
 			v.Map().Range(func(k protoreflect.MapKey, mv protoreflect.Value) bool {
-				if err = checkTextValue(fd.MapKey(), k.Value(), path+".key"); err == nil {
-					err = checkTextValue(fd.MapValue(), mv, path+".value")
+				if err = checkStorableValue(fd.MapKey(), k.Value(), path+".key"); err == nil {
+					err = checkStorableValue(fd.MapValue(), mv, path+".value")
 				}
 				return err == nil
 			})
 		default:
-			err = checkTextValue(fd, v, path)
+			err = checkStorableValue(fd, v, path)
 		}
 		return err == nil
 	})
 	return err
 }
 
-func checkTextValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path string) error {
+func checkStorableValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path string) error {
 	switch fd.Kind() {
 	case protoreflect.StringKind:
 		s := v.String()
@@ -135,7 +139,21 @@ func checkTextValue(fd protoreflect.FieldDescriptor, v protoreflect.Value, path 
 			return &domain.Error{Kind: domain.ErrInvalid, Reason: "NUL_CHARACTER", Message: path + ": must not contain NUL characters"}
 		}
 	case protoreflect.MessageKind, protoreflect.GroupKind:
-		return checkText(v.Message(), path+".")
+		if ts, ok := v.Message().Interface().(*timestamppb.Timestamp); ok {
+			return checkTimestamp(ts, path)
+		}
+		return checkStorable(v.Message(), path+".")
+	}
+	return nil
+}
+
+// checkTimestamp refuses a Timestamp that JSON cannot carry: RFC 3339 ends
+// at years 0001 and 9999, and protojson refuses to write anything beyond.
+// Stored, such a time would break every REST answer that includes it.
+func checkTimestamp(ts *timestamppb.Timestamp, path string) error {
+	if err := ts.CheckValid(); err != nil {
+		return &domain.Error{Kind: domain.ErrInvalid, Reason: "INVALID_TIMESTAMP",
+			Message: path + ": must be a time from 0001-01-01 to 9999-12-31 (RFC 3339), with nanos from 0 to 999,999,999"}
 	}
 	return nil
 }
@@ -153,7 +171,7 @@ func wellFormedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, hand
 		return nil, refused.(error)
 	}
 	if m, ok := req.(proto.Message); ok {
-		if err := checkText(m.ProtoReflect(), ""); err != nil {
+		if err := checkStorable(m.ProtoReflect(), ""); err != nil {
 			return nil, err
 		}
 	}
@@ -173,7 +191,7 @@ func (s wellFormedServerStream) RecvMsg(m any) error {
 		return refused.(error)
 	}
 	if pm, ok := m.(proto.Message); ok && err == nil {
-		return checkText(pm.ProtoReflect(), "")
+		return checkStorable(pm.ProtoReflect(), "")
 	}
 	return err
 }

@@ -747,8 +747,8 @@ export interface components {
             etag?: string;
             /**
              * Format: date-time
-             * @description When the job stops taking applications; 30 days after publishing unless
-             *     set.
+             * @description When the job stops taking applications: 30 days after publishing unless
+             *     set, and at most 2 years after it.
              */
             expire_time?: string;
             /** @description Opaque identifier. Output only. */
@@ -1479,8 +1479,8 @@ export interface operations {
                     etag?: string;
                     /**
                      * Format: date-time
-                     * @description When the job stops taking applications; 30 days after publishing unless
-                     *     set.
+                     * @description When the job stops taking applications: 30 days after publishing unless
+                     *     set, and at most 2 years after it.
                      */
                     expire_time?: string;
                     /** @description Island the job is on. */

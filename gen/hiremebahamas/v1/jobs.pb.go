@@ -492,8 +492,8 @@ type Job struct {
 	Status JobStatus `protobuf:"varint,15,opt,name=status,proto3,enum=hiremebahamas.v1.JobStatus" json:"status,omitempty"`
 	// When the job was first opened. Output only.
 	PublishTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`
-	// When the job stops taking applications; 30 days after publishing unless
-	// set.
+	// When the job stops taking applications: 30 days after publishing unless
+	// set, and at most 2 years after it.
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,17,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	// Output only.
 	CreateTime *timestamppb.Timestamp `protobuf:"bytes,18,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
