@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -59,13 +60,16 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 		gwruntime.WithOutgoingHeaderMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithOutgoingTrailerMatcher(func(string) (string, bool) { return "", false }),
 		gwruntime.WithMetadata(func(_ context.Context, r *http.Request) metadata.MD {
-			md := metadata.Pairs(httpMethodKey, r.Method, httpPathKey, r.URL.EscapedPath())
+			var md metadata.MD
 			// The gateway drops Authorization values that gRPC metadata
 			// cannot carry (anything but printable ASCII); a stand-in that
 			// is no bearer token gets the call refused rather than served
 			// as anonymous.
 			for _, v := range r.Header.Values("Authorization") {
 				if !printableASCII(v) {
+					if md == nil {
+						md = metadata.MD{}
+					}
 					md.Append("authorization", "unreadable")
 				}
 			}
@@ -77,7 +81,14 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 			return nil
 		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-			noteRoute(ctx) // a request refused before the call, such as malformed JSON, still has its route
+			call := noteRoute(ctx) // a request refused before the call, such as malformed JSON, still has its route
+			if _, isStatus := status.FromError(err); !isStatus && call != nil && call.reached.Load() {
+				// The call answered, but its answer could not be encoded:
+				// the fault is the server's.
+				call.renderErr.Store(&err)
+				writeError(w, r, http.StatusInternalServerError, codes.Internal, "INTERNAL", "internal error")
+				return
+			}
 			applyCookies(ctx, w, cookieMaxAge)
 			writeStatus(w, r, err)
 		}),

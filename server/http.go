@@ -61,19 +61,12 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 				}
 			}
 			elapsed := time.Since(start)
-			// Requests that reached the gRPC side were logged there.
-			if !call.reached.Load() {
-				log.LogAttrs(r.Context(), levelForStatus(rec.status), "request",
-					slog.String("transport", "rest"), slog.String("http_method", r.Method),
-					slog.String("path", clip(r.URL.Path)), slog.Int("status", rec.status),
-					slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
-					slog.String("client", call.client), slog.String("request_id", id))
+			status := rec.status
+			if !rec.wrote {
+				status = http.StatusOK // what net/http sends for a handler that wrote nothing
 			}
+			logRequest(r.Context(), log, method, r.URL.Path, status, elapsed, id, call)
 			if opts.observe != nil {
-				status := rec.status
-				if !rec.wrote {
-					status = http.StatusOK // what net/http sends for a handler that wrote nothing
-				}
 				opts.observe(r.Context(), method, call.route, status, elapsed)
 			}
 		}()
@@ -97,6 +90,39 @@ func levelForStatus(code int) slog.Level {
 	default:
 		return slog.LevelInfo
 	}
+}
+
+// logRequest writes the one log line of a REST request, with the status
+// that was sent: a call that succeeded on the gRPC side may still have
+// failed here (its answer could not be encoded), and the line must say so.
+// What the call itself reported (its RPC, code and reason) comes along.
+func logRequest(ctx context.Context, log *slog.Logger, method, path string, status int, elapsed time.Duration, id string, call *gatewayCall) {
+	level := levelForStatus(status)
+	outcome := call.outcome.Load()
+	if outcome != nil {
+		level = max(level, outcome.level)
+	}
+	renderErr := call.renderErr.Load()
+	if renderErr != nil {
+		level = slog.LevelError
+	}
+	if !log.Enabled(ctx, level) {
+		return
+	}
+	attrs := make([]slog.Attr, 0, 12)
+	attrs = append(attrs, slog.String("transport", "rest"), slog.String("http_method", method),
+		slog.String("path", clip(path)), slog.Int("status", status))
+	if call.client != "" {
+		attrs = append(attrs, slog.String("client", call.client))
+	}
+	if outcome != nil {
+		attrs = append(attrs, outcome.attrs...)
+	}
+	attrs = append(attrs, slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", id))
+	if renderErr != nil {
+		attrs = append(attrs, slog.String("error", "the answer could not be encoded: "+(*renderErr).Error()))
+	}
+	log.LogAttrs(ctx, level, "request", attrs...)
 }
 
 // limitBody reads the whole body up to the limit, answering 413 beyond it.
@@ -146,9 +172,12 @@ func byteSize(n int) string {
 // gatewayCall is what a REST request's context carries across the
 // in-process channel and back.
 type gatewayCall struct {
-	// reached marks that the gateway called the gRPC server, which then logs
-	// the request itself.
+	// reached marks that the gateway called the gRPC server.
 	reached atomic.Bool
+	// outcome is what the call reported, for the request's log line.
+	outcome atomic.Pointer[rpcOutcome]
+	// renderErr is why an answer the call gave could not be encoded.
+	renderErr atomic.Pointer[error]
 	// shared is the shared, read-only answer the service gave, if it gave
 	// one (see boardCache).
 	shared atomic.Pointer[sharedAnswer]
@@ -157,6 +186,13 @@ type gatewayCall struct {
 	route  string // the route template matched, such as /api/v1/jobs/{id}: a bounded label, unlike the path
 	method string // the RPC the gateway called
 	client string // the caller's address, as the HTTP side resolved it
+}
+
+// rpcOutcome is what the gRPC side logs of a call: its level and the
+// attributes naming the RPC, its code and why it failed.
+type rpcOutcome struct {
+	level slog.Level
+	attrs []slog.Attr
 }
 
 // gatewayMethod returns the RPC that served a REST request, or "".
@@ -179,14 +215,20 @@ type sharedAnswer struct {
 // shareReply notes, for the gateway, that the answer to this request is m,
 // which is shared and never changes: its REST forms can be reused.
 func shareReply(ctx context.Context, m proto.Message, forms *restForms) {
-	// The in-process channel hides the gateway's context values from the
-	// services, but keeps the context itself.
+	if call := outerCall(ctx); call != nil {
+		call.shared.Store(&sharedAnswer{msg: m, forms: forms})
+	}
+}
+
+// outerCall returns, on the gRPC side of a REST request, the request's
+// gatewayCall, or nil. The in-process channel hides the gateway's context
+// values from the services, but keeps the context itself.
+func outerCall(ctx context.Context) *gatewayCall {
 	if client := inprocgrpc.ClientContext(ctx); client != nil {
 		ctx = client
 	}
-	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
-		call.shared.Store(&sharedAnswer{msg: m, forms: forms})
-	}
+	call, _ := ctx.Value(gatewayCallKey{}).(*gatewayCall)
+	return call
 }
 
 // sharedReply returns what shareReply noted, if anything.

@@ -11,7 +11,6 @@ import (
 	"buf.build/go/protovalidate"
 	grpcprotovalidate "github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/protovalidate"
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
-	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health/grpc_health_v1"
@@ -23,13 +22,9 @@ import (
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
-// Metadata keys. The gateway forwards X-Request-ID as requestIDKey and adds
-// the HTTP method and path of the REST call it is making.
-const (
-	requestIDKey  = "x-request-id"
-	httpMethodKey = "x-hmb-http-method"
-	httpPathKey   = "x-hmb-http-path"
-)
+// requestIDKey is the metadata key of the request id; the gateway forwards
+// X-Request-ID as it.
+const requestIDKey = "x-request-id"
 
 // interceptors returns the unary and stream chains shared by native gRPC and
 // the REST gateway, outermost first. Tracing comes before them all, as a
@@ -182,13 +177,15 @@ var probeServices = map[string]bool{
 	grpc_health_v1.Health_ServiceDesc.ServiceName: true,
 }
 
-// logCall writes the one log line of a request.
+// logCall writes the one log line of a gRPC request. A REST request's line
+// is written by the HTTP side once its status is known (logRequest); the
+// call's part of it is handed over.
 func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
 	st := status.Convert(err)
 	level := slog.LevelInfo
 	switch st.Code() {
 	case codes.OK:
-		if service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/"); probeServices[service] {
+		if isProbe(method) {
 			level = slog.LevelDebug
 		}
 	case codes.Internal, codes.Unknown, codes.DataLoss:
@@ -196,41 +193,32 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	case codes.Unavailable, codes.DeadlineExceeded:
 		level = slog.LevelWarn
 	}
+	outcome := []slog.Attr{slog.String("rpc", method), slog.String("code", st.Code().String())}
+	if st.Code() != codes.OK {
+		outcome = append(outcome, slog.String("reason", reasonOf(st)), slog.String("error", st.Message()))
+	}
+	if fromGateway(ctx) {
+		if call := outerCall(ctx); call != nil {
+			call.outcome.Store(&rpcOutcome{level: level, attrs: outcome})
+			return
+		}
+	}
 	if !log.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 8)
-	if fromGateway(ctx) {
-		md, _ := metadata.FromIncomingContext(ctx)
-		attrs = append(attrs, slog.String("transport", "rest"),
-			slog.String("http_method", first(md.Get(httpMethodKey))),
-			slog.String("path", first(md.Get(httpPathKey))),
-			slog.Int("status", gwruntime.HTTPStatusFromCode(st.Code())))
-	} else {
-		attrs = append(attrs, slog.String("transport", "grpc"))
-		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-			attrs = append(attrs, slog.String("peer", p.Addr.String()))
-		}
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("transport", "grpc"))
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		attrs = append(attrs, slog.String("peer", p.Addr.String()))
 	}
 	if c := clientIP(ctx); c != "" {
 		attrs = append(attrs, slog.String("client", c))
 	}
+	attrs = append(attrs, outcome...)
 	attrs = append(attrs,
-		slog.String("rpc", method),
-		slog.String("code", st.Code().String()),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		slog.String("request_id", requestIDFrom(ctx)))
-	if st.Code() != codes.OK {
-		attrs = append(attrs, slog.String("reason", reasonOf(st)), slog.String("error", st.Message()))
-	}
 	log.LogAttrs(ctx, level, "request", attrs...)
-}
-
-func first(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
 }
 
 func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/fullstorydev/grpchan/inprocgrpc"
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
@@ -185,10 +184,8 @@ func clientIP(ctx context.Context) string {
 func (l *limits) withClient(ctx context.Context) context.Context {
 	var client string
 	if fromGateway(ctx) {
-		if outer := inprocgrpc.ClientContext(ctx); outer != nil {
-			if call, ok := outer.Value(gatewayCallKey{}).(*gatewayCall); ok {
-				client = call.client
-			}
+		if call := outerCall(ctx); call != nil {
+			client = call.client
 		}
 	} else {
 		client = l.clients.grpcClient(ctx)

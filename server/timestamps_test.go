@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -102,6 +104,53 @@ func checkRefused(t *testing.T, what string, err error, want string) {
 	if got := reason(err); got != want {
 		t.Errorf("%s: reason %s; want %s (%v)", what, got, want, err)
 	}
+}
+
+// TestUnservableAnswerIsLoggedAsFailure: a stored time JSON cannot carry
+// (written before the service checked, and before the schema forbade it)
+// fails the REST answer with 500, and the request's log line says 500, not
+// the 200 of the call behind it.
+func TestUnservableAnswerIsLoggedAsFailure(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	job := b.post(t, &hmbv1.Job{Title: "Dockmaster"})
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, b.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `ALTER TABLE jobs DROP CONSTRAINT IF EXISTS jobs_times_renderable`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE jobs SET status = 'CLOSED', expire_time = '10000-01-01' WHERE id = $1`, job.Id); err != nil {
+		t.Fatal(err)
+	}
+
+	code, header, body := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
+	if e := decodeError(t, body); code != http.StatusInternalServerError || e.Error.Reason != "INTERNAL" || e.Error.Message != "internal error" {
+		t.Fatalf("REST: %d %s", code, body)
+	}
+	id := header.Get("X-Request-Id")
+	eventually(t, 2*time.Second, "the request's log line", func() bool { return logLine(b.logs, id) != nil })
+	line := logLine(b.logs, id)
+	if line["status"] != 500.0 || line["level"] != "ERROR" || !strings.Contains(line["error"].(string), "encoded") {
+		t.Errorf("log line %v; want status 500, level ERROR and why", line)
+	}
+	// gRPC carries the time as it is.
+	if _, err := b.jobs.GetJob(withToken(b.employer.AccessToken), &hmbv1.GetJobRequest{Id: job.Id}); err != nil {
+		t.Errorf("gRPC: %v", err)
+	}
+}
+
+// logLine returns the "request" log line with the request id, or nil.
+func logLine(logs *syncBuffer, requestID string) map[string]any {
+	for _, rec := range logs.lines("request") {
+		if rec["request_id"] == requestID {
+			return rec
+		}
+	}
+	return nil
 }
 
 // FuzzJobExpiry: whatever expiry a gRPC client sends, the job is either
