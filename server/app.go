@@ -88,7 +88,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		general: newLimiter(cfg.RateLimit, cfg.RateBurst),
 		auth:    newLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 	}
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, lim, a.life.streamsDone, a.metrics)
+	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.store, lim, a.life.streamsDone, a.metrics)
 	if err != nil {
 		return nil, err
 	}

@@ -211,3 +211,22 @@ func BenchmarkRESTListJobs(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkSignedInCall measures a signed-in call that reads the caller's
+// own data (ListSavedJobs over gRPC, 8 at a time): with authorize's look at
+// the account, the price of revocation taking effect at once.
+func BenchmarkSignedInCall(b *testing.B) {
+	s := startBench(b)
+	ctx := withToken(s.register(b, hmbv1.Role_ROLE_JOB_SEEKER).AccessToken)
+	jobs := hmbv1.NewJobServiceClient(s.conn)
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

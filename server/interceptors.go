@@ -29,7 +29,7 @@ const requestIDKey = "x-request-id"
 // interceptors returns the unary and stream chains shared by native gRPC and
 // the REST gateway, outermost first. Tracing comes before them all, as a
 // stats handler (tracing.go); metrics may be nil.
-func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, lim *limits, streamsDone <-chan struct{}, metrics *metrics) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
+func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, accts accounts, lim *limits, streamsDone <-chan struct{}, metrics *metrics) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, nil, err
@@ -50,7 +50,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		errorUnary(log),
 		wellFormedUnary, // before anything that may end a call: see requestCodec
 		lim.rateLimitUnary,
-		authUnary(tokens),
+		authUnary(tokens, accts),
 		schemaUnary(schema),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
 	)
@@ -65,7 +65,7 @@ func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaS
 		errorStream(log),
 		wellFormedStream,
 		lim.rateLimitStream,
-		authStream(tokens),
+		authStream(tokens, accts),
 		schemaStream(schema),
 		grpcprotovalidate.StreamServerInterceptor(validator),
 	)

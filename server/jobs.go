@@ -77,9 +77,16 @@ func (s *JobServer) visibleJob(ctx context.Context, id string) (domain.Job, erro
 		return domain.Job{}, err
 	}
 	if j.Status == domain.JobDraft {
-		c, ok := auth.ClaimsFrom(ctx)
-		if !ok || (c.UserID != j.EmployerID && !isAdmin(c)) {
-			return domain.Job{}, domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+		hidden := domain.Errorf(domain.ErrNotFound, "JOB_NOT_FOUND", "no such job")
+		if _, signedIn := auth.ClaimsFrom(ctx); !signedIn {
+			return domain.Job{}, hidden
+		}
+		c, _, err := currentCaller(ctx, s.store)
+		if err != nil {
+			return domain.Job{}, err
+		}
+		if c.UserID != j.EmployerID && !isAdmin(c) {
+			return domain.Job{}, hidden
 		}
 	}
 	return j, nil

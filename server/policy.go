@@ -16,7 +16,9 @@ import (
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
-// access says who may call an RPC.
+// access says who may call an RPC. Methods that are not public see the
+// caller's account as it is now, not as the access token last described it
+// (see currentCaller).
 type access struct {
 	public bool          // callable without a token; a token, if sent, must be valid
 	roles  []domain.Role // with a token: the roles allowed; none means any
@@ -79,9 +81,17 @@ func accessFor(method string) (access, bool) {
 	return access{}, false
 }
 
+// accounts tells an account's current state.
+type accounts interface {
+	GetUser(ctx context.Context, id string) (domain.User, error)
+}
+
 // authorize checks the caller against the method's policy and returns a
-// context carrying the caller's claims when a valid token was sent.
-func authorize(ctx context.Context, tokens *auth.Tokens, method string) (context.Context, error) {
+// context carrying the caller's claims when a valid token was sent. For a
+// method that is not public the claims are those of the account now: an
+// access token outlives a deactivation or a change of role by up to its
+// lifetime, and neither may wait that long to take effect.
+func authorize(ctx context.Context, tokens *auth.Tokens, accts accounts, method string) (context.Context, error) {
 	a, ok := accessFor(method)
 	if !ok {
 		return nil, withReason(codes.PermissionDenied, "METHOD_NOT_PERMITTED", "this method is not available").Err()
@@ -115,19 +125,68 @@ func authorize(ctx context.Context, tokens *auth.Tokens, method string) (context
 	default:
 		return nil, unauthenticated("TOKEN_INVALID", "the access token is not valid")
 	}
+	ctx = auth.WithClaims(ctx, claims)
+	if a.public {
+		return ctx, nil
+	}
+	ctx, claims, err = withCurrentAccount(ctx, accts, claims)
+	if err != nil {
+		return nil, err
+	}
 	if len(a.roles) > 0 && !slices.Contains(a.roles, domain.Role(claims.Role)) {
 		return nil, withReason(codes.PermissionDenied, "ROLE_NOT_PERMITTED", "your account's role may not do this").Err()
 	}
-	return auth.WithClaims(ctx, claims), nil
+	return ctx, nil
+}
+
+type accountCtxKey struct{}
+
+// withCurrentAccount loads the account behind claims, refuses it if it is
+// deactivated or gone, and returns ctx carrying it and claims with its
+// current role.
+func withCurrentAccount(ctx context.Context, accts accounts, claims auth.Claims) (context.Context, auth.Claims, error) {
+	u, err := accts.GetUser(ctx, claims.UserID)
+	if errors.Is(err, domain.ErrNotFound) || err == nil && !u.Active {
+		return nil, auth.Claims{}, accountInactive()
+	}
+	if err != nil {
+		return nil, auth.Claims{}, err
+	}
+	claims.Role = string(u.Role)
+	ctx = context.WithValue(auth.WithClaims(ctx, claims), accountCtxKey{}, u)
+	return ctx, claims, nil
+}
+
+// currentCaller returns the signed-in caller's claims and account as they
+// are now. Methods that are not public have them from authorize; a public
+// method whose answer depends on who calls (a draft, a private profile)
+// asks when that matters.
+func currentCaller(ctx context.Context, accts accounts) (auth.Claims, domain.User, error) {
+	c, err := caller(ctx)
+	if err != nil {
+		return auth.Claims{}, domain.User{}, err
+	}
+	if u, ok := ctx.Value(accountCtxKey{}).(domain.User); ok {
+		return c, u, nil
+	}
+	ctx, c, err = withCurrentAccount(ctx, accts, c)
+	if err != nil {
+		return auth.Claims{}, domain.User{}, err
+	}
+	return c, ctx.Value(accountCtxKey{}).(domain.User), nil
+}
+
+func accountInactive() error {
+	return domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
 }
 
 func unauthenticated(reason, message string) error {
 	return withReason(codes.Unauthenticated, reason, message).Err()
 }
 
-func authUnary(tokens *auth.Tokens) grpc.UnaryServerInterceptor {
+func authUnary(tokens *auth.Tokens, accts accounts) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		ctx, err := authorize(ctx, tokens, info.FullMethod)
+		ctx, err := authorize(ctx, tokens, accts, info.FullMethod)
 		if err != nil {
 			return nil, err
 		}
@@ -135,9 +194,9 @@ func authUnary(tokens *auth.Tokens) grpc.UnaryServerInterceptor {
 	}
 }
 
-func authStream(tokens *auth.Tokens) grpc.StreamServerInterceptor {
+func authStream(tokens *auth.Tokens, accts accounts) grpc.StreamServerInterceptor {
 	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		ctx, err := authorize(ss.Context(), tokens, info.FullMethod)
+		ctx, err := authorize(ss.Context(), tokens, accts, info.FullMethod)
 		if err != nil {
 			return err
 		}

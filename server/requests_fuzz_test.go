@@ -41,7 +41,7 @@ func requestChain(f *testing.F) (grpc.UnaryServerInterceptor, string) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	unary, _, err := interceptors(slog.New(slog.DiscardHandler), time.Minute, schemaFlag(true), tokens, &limits{}, nil, nil)
+	unary, _, err := interceptors(slog.New(slog.DiscardHandler), time.Minute, schemaFlag(true), tokens, activeEmployers{}, &limits{}, nil, nil)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -50,6 +50,15 @@ func requestChain(f *testing.F) (grpc.UnaryServerInterceptor, string) {
 		f.Fatal(err)
 	}
 	return chainUnary(unary), token
+}
+
+// activeEmployers answers, for the chain's access checks, that every account
+// is an active employer: the fuzz targets are about what requests hold, not
+// who sends them.
+type activeEmployers struct{}
+
+func (activeEmployers) GetUser(_ context.Context, id string) (domain.User, error) {
+	return domain.User{ID: id, Role: domain.RoleEmployer, Active: true}, nil
 }
 
 // callChain runs req through chain to handler as a call to method, and checks

@@ -26,10 +26,15 @@ func (s *UserServer) GetUser(ctx context.Context, req *hmbv1.GetUserRequest) (*h
 	if err != nil {
 		return nil, err
 	}
-	c, signedIn := auth.ClaimsFrom(ctx)
 	view := publicView
-	if signedIn && (c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin) {
-		view = privateView
+	if c, signedIn := auth.ClaimsFrom(ctx); signedIn && (c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin) {
+		// The token says so; the account must still say so too.
+		if c, _, err = currentCaller(ctx, s.store); err != nil {
+			return nil, err
+		}
+		if c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin {
+			view = privateView
+		}
 	}
 	if !u.Active && view == publicView {
 		return nil, domain.Errorf(domain.ErrNotFound, "USER_NOT_FOUND", "no such user")
@@ -45,18 +50,11 @@ func (s *UserServer) GetMe(ctx context.Context, _ *hmbv1.GetMeRequest) (*hmbv1.U
 	return userToProto(u, privateView), nil
 }
 
-// me loads the signed-in user, refusing a deactivated account whose access
-// token has not yet expired.
+// me is the signed-in user as stored now; a deactivated account whose
+// access token has not yet expired is refused.
 func (s *UserServer) me(ctx context.Context) (domain.User, error) {
-	c, err := caller(ctx)
-	if err != nil {
-		return domain.User{}, err
-	}
-	u, err := s.store.GetUser(ctx, c.UserID)
-	if err != nil || !u.Active {
-		return domain.User{}, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
-	}
-	return u, nil
+	_, u, err := currentCaller(ctx, s.store)
+	return u, err
 }
 
 // profileFields are the paths UpdateMe accepts; the read-only ones get a
