@@ -34,11 +34,47 @@ func setSecurityHeaders(h http.Header) {
 	h.Set("X-XSS-Protection", "0")
 }
 
-// newCORS allows credentialed calls from the configured origins only. A
+// origins are the browser origins the API works for: CORS answers them. An
+// empty set allows no origin at all (rs/cors would read an empty list as
+// every one).
+type origins struct {
+	exact map[string]bool
+	// A pattern's text before and after its one *; hasPattern says whether
+	// there is one.
+	prefix, suffix string
+	hasPattern     bool
+}
+
+// newOrigins builds the set from exact origins and an optional pattern with
+// one *. Origins compare without regard to case, as rs/cors did.
+func newOrigins(exact []string, pattern string) *origins {
+	o := &origins{exact: make(map[string]bool, len(exact))}
+	for _, e := range exact {
+		o.exact[strings.ToLower(e)] = true
+	}
+	if before, after, ok := strings.Cut(strings.ToLower(pattern), "*"); ok {
+		o.prefix, o.suffix, o.hasPattern = before, after, true
+	}
+	return o
+}
+
+// allows reports whether a browser on origin may call the API.
+func (o *origins) allows(origin string) bool {
+	origin = strings.ToLower(origin)
+	if o.exact[origin] {
+		return true
+	}
+	// The * stands for at least one character.
+	return o.hasPattern && len(origin) > len(o.prefix)+len(o.suffix) &&
+		strings.HasPrefix(origin, o.prefix) && strings.HasSuffix(origin, o.suffix)
+}
+
+// newCORS allows credentialed calls from the allowed origins only. A
 // preflight is answered here, before authentication and rate limits.
-func newCORS(origins []string) *cors.Cors {
+func newCORS(allowed *origins) *cors.Cors {
 	return cors.New(cors.Options{
-		AllowedOrigins:   origins,
+		// A function, never a list: an empty list would mean every origin.
+		AllowOriginFunc:  allowed.allows,
 		AllowCredentials: true,
 		AllowedMethods:   []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete},
 		AllowedHeaders:   []string{"Authorization", "Content-Type", "X-Request-Id", "If-None-Match", "Traceparent", "Tracestate"},

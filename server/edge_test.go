@@ -117,6 +117,42 @@ func TestCORS(t *testing.T) {
 	}
 }
 
+// With no origin configured (development), the local dev servers' origins
+// are allowed and no other: never every origin.
+func TestCORSDefaultOrigins(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	get := func(s *service, origin string) http.Header {
+		t.Helper()
+		_, h, _ := s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		return h
+	}
+	dev := start(t, testConfig(url))
+	for _, origin := range []string{"http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"} {
+		if h := get(dev, origin); h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("nothing configured, GET from %s: Access-Control-Allow-Origin %q, -Credentials %q; want the origin, with credentials",
+				origin, h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+	for _, origin := range []string{"https://evil.example", "http://localhost:8081", "null"} {
+		if h := get(dev, origin); h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("nothing configured, GET from %s: Access-Control-Allow-Origin %q, -Credentials %q; want neither",
+				origin, h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+
+	// A configured origin replaces the development list.
+	cfg := testConfig(url)
+	cfg.FrontendURL = "https://hiremebahamas.com"
+	configured := start(t, cfg)
+	if v := get(configured, "https://hiremebahamas.com").Get("Access-Control-Allow-Origin"); v != "https://hiremebahamas.com" {
+		t.Errorf("FRONTEND_URL itself: Access-Control-Allow-Origin %q", v)
+	}
+	if v := get(configured, "http://localhost:5173").Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("with FRONTEND_URL set, a dev server's origin is allowed: %q", v)
+	}
+}
+
 func TestCaching(t *testing.T) {
 	t.Parallel()
 	b := newBoard(t)
