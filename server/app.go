@@ -140,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	protocols.SetHTTP1(true)
 	protocols.SetUnencryptedHTTP2(true)
 	a.http = &http.Server{
-		Handler: a.tracing.wrapHTTP(withMiddleware(newCORS(allowed).Handler(lim.withRateLimit(rest)), httpOptions{
+		Handler: a.tracing.wrapHTTP(withMiddleware(newCORS(allowed).Handler(lim.withRateLimit(guardWrites(allowed, rest))), httpOptions{
 			requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
 		}, log)),
 		Protocols:         &protocols,
