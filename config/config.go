@@ -47,7 +47,8 @@ type Config struct {
 
 	// Browsers may call from FrontendURL, AllowedOrigins (exact origins)
 	// and origins matching AllowedOriginPattern (one * wildcard, e.g. for
-	// preview deployments).
+	// preview deployments). With none of them, which only development
+	// allows, the server takes the local dev servers' origins.
 	AllowedOrigins       []string
 	AllowedOriginPattern string
 	// TrustedProxies may say, in X-Forwarded-For, whom they forward for.

@@ -132,7 +132,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, err
 	}
-	a.http = newHTTPServer(a.tracing.wrapHTTP(withMiddleware(newCORS(allowedOrigins(cfg)).Handler(lim.withRateLimit(rest)), httpOptions{
+	allowed := allowedOrigins(cfg)
+	a.http = newHTTPServer(a.tracing.wrapHTTP(withMiddleware(newCORS(allowed).Handler(lim.withRateLimit(guardWrites(allowed, rest))), httpOptions{
 		requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
 	}, log)), cfg, log)
 
@@ -150,17 +151,21 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	return a, nil
 }
 
+// devOrigins are the local dev servers' origins (Next.js, Vite), allowed
+// when no origin is configured, which only development permits.
+var devOrigins = []string{"http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"}
+
 // allowedOrigins are the origins browsers may call from.
-func allowedOrigins(cfg config.Config) []string {
-	var out []string
+func allowedOrigins(cfg config.Config) *origins {
+	var exact []string
 	if cfg.FrontendURL != "" {
-		out = append(out, strings.TrimSuffix(cfg.FrontendURL, "/"))
+		exact = append(exact, strings.TrimSuffix(cfg.FrontendURL, "/"))
 	}
-	out = append(out, cfg.AllowedOrigins...)
-	if cfg.AllowedOriginPattern != "" {
-		out = append(out, cfg.AllowedOriginPattern)
+	exact = append(exact, cfg.AllowedOrigins...)
+	if len(exact) == 0 && cfg.AllowedOriginPattern == "" {
+		exact = devOrigins
 	}
-	return out
+	return newOrigins(exact, cfg.AllowedOriginPattern)
 }
 
 // Access tokens name this service as issuer and audience.

@@ -273,6 +273,7 @@ func TestRefreshCookie(t *testing.T) {
 	// Refresh with the cookie alone.
 	refreshWithCookie := func(value string) (int, http.Header) {
 		req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/refresh", strings.NewReader("{}"))
+		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: value})
 		resp, err := s.http.Do(req)
 		if err != nil {
@@ -292,6 +293,7 @@ func TestRefreshCookie(t *testing.T) {
 
 	// Logout with the cookie clears it and ends the session.
 	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/logout", strings.NewReader("{}"))
+	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: rotated.Value})
 	resp, err := s.http.Do(req)
 	if err != nil {

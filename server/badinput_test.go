@@ -45,6 +45,9 @@ type restCase struct {
 	// check, for the few inputs that are answered normally, looks at the
 	// answer (a search for SQL syntax finds nothing, say).
 	check func(t *testing.T, body []byte)
+	// unlabelled sends a body without Content-Type; otherwise a body is
+	// labelled application/json unless header names another type.
+	unlabelled bool
 }
 
 // grpcCase is the same over gRPC.
@@ -228,8 +231,13 @@ func checkREST(t *testing.T, b *board, tc restCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	labelled := false
 	for i := 0; i+1 < len(tc.header); i += 2 {
 		req.Header.Add(tc.header[i], tc.header[i+1])
+		labelled = labelled || http.CanonicalHeaderKey(tc.header[i]) == "Content-Type"
+	}
+	if tc.body != "" && !tc.unlabelled && !labelled {
+		req.Header.Set("Content-Type", "application/json")
 	}
 	resp, err := b.http.Do(req)
 	if err != nil {
@@ -359,6 +367,9 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		invArg  = "INVALID_ARGUMENT" // protovalidate's violations and the gateway's parameter parsing
 		badTok  = "TOKEN_INVALID"
 		tooBig  = http.StatusRequestHeaderFieldsTooLarge
+
+		unsupported = http.StatusUnsupportedMediaType
+		badType     = "UNSUPPORTED_MEDIA_TYPE"
 	)
 	post := func(name, body string, status int, reason, message string) restCase {
 		return restCase{name: name, method: http.MethodPost, path: "/api/v1/jobs", body: body, header: emp, status: status, reason: reason, message: message}
@@ -536,15 +547,32 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			status: bad, reason: "INVALID_UPDATE_MASK", message: "role cannot be changed"},
 		ok("unknown query parameter is ignored", "/api/v1/jobs?utm_source=mail", "jobs", allJobs),
 
-		// Content types: the body is read as JSON whatever its label.
+		// Content types: a body must be labelled JSON, which a form on
+		// another site cannot send; nothing else is decoded.
 		{name: "XML body", method: http.MethodPost, path: "/api/v1/jobs", body: `<job><title>Chef</title></job>`,
-			header: append([]string{"Content-Type", "application/xml"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
+			header: append([]string{"Content-Type", "application/xml"}, emp...), status: unsupported, reason: badType, message: `"application/xml" is not supported; send the body as application/json`},
 		{name: "form-encoded body", method: http.MethodPost, path: "/api/v1/jobs", body: "title=Chef&description=Cook",
-			header: append([]string{"Content-Type", "application/x-www-form-urlencoded"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
+			header: append([]string{"Content-Type", "application/x-www-form-urlencoded"}, emp...), status: unsupported, reason: badType, message: `"application/x-www-form-urlencoded"`},
+		{name: "form-encoded sign-in", method: http.MethodPost, path: "/api/v1/auth/login", body: "email=" + q(b.employer.User.Email) + "&password=" + q(testPassword),
+			header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: unsupported, reason: badType, message: `"application/x-www-form-urlencoded"`},
 		{name: "multipart body", method: http.MethodPost, path: "/api/v1/jobs", body: "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nChef\r\n--x--\r\n",
-			header: append([]string{"Content-Type", "multipart/form-data; boundary=x"}, emp...), status: bad, reason: invJSON, message: "not JSON"},
-		{name: "JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/jobs", body: `{"title":"Chef","category":"JOB_CATEGORY_SPACE"}`,
-			header: append([]string{"Content-Type", "text/plain"}, emp...), status: bad, reason: invJSON, message: "enum field category"},
+			header: append([]string{"Content-Type", "multipart/form-data; boundary=x"}, emp...), status: unsupported, reason: badType, message: `"multipart/form-data; boundary=x"`},
+		{name: "JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`),
+			header: append([]string{"Content-Type", "text/plain"}, emp...), status: unsupported, reason: badType, message: `"text/plain"`},
+		{name: "sign-in JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/auth/login", body: `{"email":"` + b.employer.User.Email + `","password":"` + testPassword + `"}`,
+			header: []string{"Content-Type", "text/plain;charset=UTF-8"}, status: unsupported, reason: badType, message: `"text/plain;charset=UTF-8"`},
+		{name: "JSON without a Content-Type", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`), header: emp, unlabelled: true,
+			status: unsupported, reason: badType, message: "a body but no Content-Type; send the body as application/json"},
+		{name: "a profile without a Content-Type", method: http.MethodPatch, path: "/api/v1/users/me", body: `{"headline":"x"}`, header: emp, unlabelled: true,
+			status: unsupported, reason: badType, message: "no Content-Type"},
+		{name: "JSON look-alike type", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`),
+			header: append([]string{"Content-Type", "application/jsonx"}, emp...), status: unsupported, reason: badType, message: `"application/jsonx"`},
+		{name: "type that does not parse", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`),
+			header: append([]string{"Content-Type", "application/json/x"}, emp...), status: unsupported, reason: badType, message: `"application/json/x"`},
+		{name: "a type without a body", method: http.MethodDelete, path: "/api/v1/users/me/saved-jobs/" + jobID,
+			header: append([]string{"Content-Type", "text/plain"}, seeker...), status: unsupported, reason: badType, message: `"text/plain"`},
+		{name: "JSON with a charset", method: http.MethodPost, path: "/api/v1/jobs", body: `{"title":"Chef","category":"JOB_CATEGORY_SPACE"}`,
+			header: append([]string{"Content-Type", "application/json; charset=utf-8"}, emp...), status: bad, reason: invJSON, message: "enum field category"},
 
 		// Other malformed parameters.
 		get("bool that is not one", "/api/v1/jobs?remote=maybe", bad, invArg, `"remote"`),

@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,6 +115,164 @@ func TestCORS(t *testing.T) {
 		_, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
 			t.Errorf("GET from %s allowed: %q", origin, v)
+		}
+	}
+}
+
+// With no origin configured (development), the local dev servers' origins
+// are allowed and no other: never every origin.
+func TestCORSDefaultOrigins(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	get := func(s *service, origin string) http.Header {
+		t.Helper()
+		_, h, _ := s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		return h
+	}
+	dev := start(t, testConfig(url))
+	for _, origin := range []string{"http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"} {
+		if h := get(dev, origin); h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Errorf("nothing configured, GET from %s: Access-Control-Allow-Origin %q, -Credentials %q; want the origin, with credentials",
+				origin, h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+	for _, origin := range []string{"https://evil.example", "http://localhost:8081", "null"} {
+		if h := get(dev, origin); h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Credentials") != "" {
+			t.Errorf("nothing configured, GET from %s: Access-Control-Allow-Origin %q, -Credentials %q; want neither",
+				origin, h.Get("Access-Control-Allow-Origin"), h.Get("Access-Control-Allow-Credentials"))
+		}
+	}
+
+	// A configured origin replaces the development list.
+	cfg := testConfig(url)
+	cfg.FrontendURL = "https://hiremebahamas.com"
+	configured := start(t, cfg)
+	if v := get(configured, "https://hiremebahamas.com").Get("Access-Control-Allow-Origin"); v != "https://hiremebahamas.com" {
+		t.Errorf("FRONTEND_URL itself: Access-Control-Allow-Origin %q", v)
+	}
+	if v := get(configured, "http://localhost:5173").Get("Access-Control-Allow-Origin"); v != "" {
+		t.Errorf("with FRONTEND_URL set, a dev server's origin is allowed: %q", v)
+	}
+}
+
+// A page on another site cannot act for a user of the frontend: it cannot
+// sign the browser in to an account of its choosing (login CSRF), nor use or
+// end the session the refresh cookie holds. The frontend, the API's own
+// pages and clients that are not browsers still can.
+func TestCrossSiteWrites(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	cfg := testConfig(url)
+	cfg.FrontendURL = "https://hiremebahamas.com"
+	s := start(t, cfg)
+	victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	credentials := `{"email":"` + victim.User.Email + `","password":"` + testPassword + `"}`
+	registration := `{"email":"` + newEmail("csrf") + `","password":"` + testPassword + `","first_name":"A","last_name":"B","role":"ROLE_JOB_SEEKER"}`
+	cookie := []string{"Cookie", "hmb_refresh=" + victim.RefreshToken}
+	with := func(pairs ...[]string) []string { return slices.Concat(pairs...) }
+	jsonType := []string{"Content-Type", "application/json"}
+	evil := []string{"Origin", "https://evil.example"}
+	crossSite := []string{"Sec-Fetch-Site", "cross-site"}
+	before := tableDigests(t, url)
+
+	for _, tc := range []struct {
+		name, path, body string
+		header           []string
+		status           int
+		reason, message  string
+	}{
+		{"login form as text/plain", "/api/v1/auth/login", credentials, []string{"Content-Type", "text/plain"},
+			http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", `"text/plain"`},
+		{"login form as text/plain, with its origin", "/api/v1/auth/login", credentials, with([]string{"Content-Type", "text/plain"}, evil, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"login form, urlencoded", "/api/v1/auth/login", "email=" + victim.User.Email + "&password=x", []string{"Content-Type", "application/x-www-form-urlencoded"},
+			http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "application/x-www-form-urlencoded"},
+		{"login in JSON from another origin", "/api/v1/auth/login", credentials, with(jsonType, evil),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"register from another origin", "/api/v1/auth/register", registration, with(jsonType, evil, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"cookie refresh from another origin", "/api/v1/auth/refresh", "{}", with(jsonType, cookie, evil),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"cookie refresh, no body, from another origin", "/api/v1/auth/refresh", "", with(cookie, evil, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"cookie refresh from an opaque origin", "/api/v1/auth/refresh", "{}", with(jsonType, cookie, []string{"Origin", "null"}),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"null"`},
+		{"cookie refresh, cross-site without Origin", "/api/v1/auth/refresh", "{}", with(jsonType, cookie, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", "another site"},
+		{"cookie refresh, same-site without Origin", "/api/v1/auth/refresh", "{}", with(jsonType, cookie, []string{"Sec-Fetch-Site", "same-site"}),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", "another site"},
+		{"cookie refresh as text/plain", "/api/v1/auth/refresh", "{}", with([]string{"Content-Type", "text/plain;charset=UTF-8"}, cookie),
+			http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "text/plain"},
+		{"logout from another origin", "/api/v1/auth/logout", "", with(cookie, evil, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", `"https://evil.example"`},
+		{"logout, cross-site without Origin", "/api/v1/auth/logout", "{}", with(jsonType, cookie, crossSite),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", "another site"},
+		{"logout from a look-alike origin", "/api/v1/auth/logout", "", with(cookie, []string{"Origin", "https://hiremebahamas.com.evil.example"}),
+			http.StatusForbidden, "ORIGIN_NOT_ALLOWED", "hiremebahamas.com.evil.example"},
+		{"logout as a text/plain form", "/api/v1/auth/logout", "{}", with([]string{"Content-Type", "text/plain"}, cookie),
+			http.StatusUnsupportedMediaType, "UNSUPPORTED_MEDIA_TYPE", "text/plain"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			code, h, raw := s.do(t, http.MethodPost, tc.path, body, tc.header...)
+			if code != tc.status {
+				t.Fatalf("status %d %s; want %d", code, raw, tc.status)
+			}
+			if e := decodeError(t, raw).Error; e.Code != tc.status || e.Reason != tc.reason || !strings.Contains(e.Message, tc.message) {
+				t.Errorf("error %+v; want %d %s mentioning %s", e, tc.status, tc.reason, tc.message)
+			}
+			if c := h.Values("Set-Cookie"); len(c) != 0 {
+				t.Errorf("Set-Cookie %q on a refused request", c)
+			}
+		})
+	}
+	if after := tableDigests(t, url); !maps.Equal(before, after) {
+		t.Errorf("refused requests changed the database:\nbefore %v\nafter  %v", before, after)
+	}
+
+	// The same cookie still works from the frontend, from the API's own
+	// pages (older browsers send no Sec-Fetch-Site) and without a browser;
+	// each refresh rotates it.
+	value := victim.RefreshToken
+	for _, tc := range []struct {
+		name   string
+		header []string
+	}{
+		{"from the frontend", []string{"Origin", "https://hiremebahamas.com", "Sec-Fetch-Site", "cross-site"}},
+		{"same origin", []string{"Origin", s.base, "Sec-Fetch-Site", "same-origin"}},
+		{"same origin, no Sec-Fetch-Site", []string{"Origin", s.base}},
+		{"not a browser", nil},
+	} {
+		code, h, raw := s.do(t, http.MethodPost, "/api/v1/auth/refresh", strings.NewReader("{}"),
+			with(jsonType, []string{"Cookie", "hmb_refresh=" + value}, tc.header)...)
+		if code != http.StatusOK {
+			t.Fatalf("cookie refresh %s: %d %s; want 200", tc.name, code, raw)
+		}
+		value = refreshCookie(t, h).Value
+	}
+	code, h, raw := s.do(t, http.MethodPost, "/api/v1/auth/logout", nil, "Cookie", "hmb_refresh="+value, "Origin", "https://hiremebahamas.com")
+	if code != http.StatusOK || refreshCookie(t, h).MaxAge >= 0 {
+		t.Errorf("logout from the frontend: %d %s %v; want 200 and a cleared cookie", code, raw, h.Values("Set-Cookie"))
+	}
+
+	// A request without a body needs no Content-Type.
+	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	job, err := hmbv1.NewJobServiceClient(s.conn).CreateJob(withToken(employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+		Title: "Night Auditor", Description: "Balance the books overnight.", Company: "Sandals",
+		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
+		Island: hmbv1.Island_ISLAND_EXUMA,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, method := range []string{http.MethodPut, http.MethodDelete} {
+		code, _, raw := s.do(t, method, "/api/v1/users/me/saved-jobs/"+job.Id, nil,
+			"Authorization", "Bearer "+victim.AccessToken, "Origin", "https://hiremebahamas.com")
+		if code != http.StatusOK {
+			t.Errorf("%s saved job without a body or Content-Type: %d %s", method, code, raw)
 		}
 	}
 }

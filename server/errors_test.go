@@ -42,7 +42,7 @@ func TestRESTErrorShapes(t *testing.T) {
 			var header http.Header
 			var raw []byte
 			if body != nil {
-				code, header, raw = s.do(t, tc.method, tc.path, body)
+				code, header, raw = s.do(t, tc.method, tc.path, body, "Content-Type", "application/json")
 			} else {
 				code, header, raw = s.do(t, tc.method, tc.path, nil)
 			}

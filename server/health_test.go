@@ -2,9 +2,12 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,6 +197,69 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 	}
 	took = eventually(t, 10*time.Second, "/ready/db turns 200 once the database is back", ready)
 	t.Logf("ready %s after the database came back", took)
+}
+
+// A burst of readiness checks over both transports is answered by a
+// handful of database round trips: probes are not rate-limited, so they
+// must not be a way to load the database.
+func TestDatabaseCheckIsShared(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.MetricsAddr = "127.0.0.1:0"
+	s := start(t, cfg)
+	client := hmbv1.NewHealthServiceClient(s.conn)
+	ctx := context.Background()
+	eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
+		_, err := client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
+		return err == nil
+	})
+	metrics := "http://" + s.app.MetricsAddr().String() + "/metrics"
+	acquires := func() float64 { return scrape(t, metrics).value(t, "pgxpool_acquire_count", nil) }
+
+	// Past the second an outcome is kept, the burst finds none and its
+	// callers share the checks they start.
+	time.Sleep(1100 * time.Millisecond)
+	const each = 200
+	want := strconv.FormatInt(store.LatestSchemaVersion(), 10)
+	before := acquires()
+	var wg sync.WaitGroup
+	failures := make(chan string, 2*each)
+	for range each {
+		wg.Go(func() {
+			resp, err := s.http.Get(s.base + "/ready/db")
+			if err != nil {
+				failures <- fmt.Sprintf("GET /ready/db: %v", err)
+				return
+			}
+			defer resp.Body.Close()
+			var got struct {
+				SchemaVersion string `json:"schema_version"`
+			}
+			if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != http.StatusOK || got.SchemaVersion != want {
+				failures <- fmt.Sprintf("GET /ready/db = %d, schema_version %q (%v); want 200 and %s", resp.StatusCode, got.SchemaVersion, err, want)
+			}
+		})
+		wg.Go(func() {
+			resp, err := client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
+			if err != nil {
+				failures <- fmt.Sprintf("CheckDatabase: %v", err)
+			} else if got := strconv.FormatInt(resp.SchemaVersion, 10); got != want {
+				failures <- fmt.Sprintf("CheckDatabase: schema_version %s; want %s", got, want)
+			}
+		})
+	}
+	wg.Wait()
+	close(failures)
+	for f := range failures {
+		t.Error(f)
+	}
+	// One check a second at most, and the burst lasts a few seconds at
+	// worst on a busy machine.
+	n := acquires() - before
+	if n > 10 {
+		t.Errorf("%d readiness checks took %.0f pool acquires; want a handful", 2*each, n)
+	}
+	t.Logf("%d concurrent readiness checks, %.0f pool acquires", 2*each, n)
 }
 
 func TestReadinessWaitsForMigrations(t *testing.T) {

@@ -156,6 +156,8 @@ func limitBody(w http.ResponseWriter, r *http.Request, limit int) bool {
 		return false
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
+	// A chunked body's length is known now, and guardWrites asks for it.
+	r.ContentLength = int64(len(body))
 	return true
 }
 

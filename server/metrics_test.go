@@ -52,10 +52,12 @@ func TestMetrics(t *testing.T) {
 		{http.MethodPost, "/api/v1/auth/login", bytes.Repeat([]byte("a"), 5000), 413},
 	} {
 		var body io.Reader
+		var header []string
 		if tc.body != nil {
 			body = bytes.NewReader(tc.body)
+			header = []string{"Content-Type", "application/json"}
 		}
-		if code, _, raw := s.do(t, tc.method, tc.path, body); code != tc.want {
+		if code, _, raw := s.do(t, tc.method, tc.path, body, header...); code != tc.want {
 			t.Fatalf("%s %s = %d %s; want %d", tc.method, tc.path, code, raw, tc.want)
 		}
 	}
