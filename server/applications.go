@@ -13,6 +13,9 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFreeText("cover_letter", req.GetCoverLetter()); err != nil {
+		return nil, err
+	}
 	j, err := s.visibleJob(ctx, req.GetJobId())
 	if err != nil {
 		return nil, err
