@@ -40,12 +40,14 @@ type Profile struct {
 	AvailableForHire bool
 }
 
-// UserFilter narrows talent search. Empty fields do not filter.
+// UserFilter narrows talent search. Empty fields do not filter, except that
+// admin accounts are left out unless WithAdmins is set.
 type UserFilter struct {
 	Query            string
 	Location         string
 	Skill            string
 	AvailableForHire *bool
+	WithAdmins       bool
 }
 
 // ParseName returns the stored form of a first or last name, trimmed, or why

@@ -32,7 +32,9 @@ func (s *UserServer) GetUser(ctx context.Context, req *hmbv1.GetUserRequest) (*h
 	if signedIn && (c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin) {
 		view = privateView
 	}
-	if !u.Active && view == publicView {
+	// Deactivated accounts are gone, and admins are staff rather than
+	// profiles: to anyone else either looks like an id that does not exist.
+	if view == publicView && (!u.Active || u.Role == domain.RoleAdmin) {
 		return nil, domain.Errorf(domain.ErrNotFound, "USER_NOT_FOUND", "no such user")
 	}
 	return userToProto(u, view), nil
@@ -145,11 +147,13 @@ const (
 )
 
 func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest) (*hmbv1.ListUsersResponse, error) {
+	c, _ := auth.ClaimsFrom(ctx)
 	f := domain.UserFilter{
 		Query:            strings.TrimSpace(req.GetQ()),
 		Location:         islandFromProto(req.GetLocation()),
 		Skill:            strings.TrimSpace(req.GetSkill()),
 		AvailableForHire: req.AvailableForHire,
+		WithAdmins:       isAdmin(c),
 	}
 	size := pageSize(req.GetPageSize())
 	var after *domain.PageCursor

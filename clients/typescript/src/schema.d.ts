@@ -272,7 +272,8 @@ export interface paths {
         };
         /**
          * ListUsers searches active profiles: talent search, for employers and
-         *     admins. Results never include email or phone.
+         *     admins. Admin accounts are listed to admins only. Results never include
+         *     email or phone.
          */
         get: operations["UserService_ListUsers"];
         put?: never;
@@ -368,8 +369,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetUser returns a user's public profile. Deactivated users are NOT_FOUND
-         *     except to admins.
+         * GetUser returns a user's public profile. Deactivated accounts and admin
+         *     accounts are NOT_FOUND (USER_NOT_FOUND, as for an unknown id) to
+         *     everyone but admins and the account itself.
          */
         get: operations["UserService_GetUser"];
         put?: never;
