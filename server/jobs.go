@@ -240,8 +240,9 @@ var jobMoves = map[string][]string{
 	domain.JobClosed: {domain.JobOpen, domain.JobFilled},
 }
 
-// GetJob serves open jobs from the board cache; drafts, seen only by their
-// owner and admins, are read each time.
+// GetJob serves open jobs from the board cache and reads the others each
+// time: closed and filled jobs, public, and drafts, seen only by their
+// owner and admins.
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
 	cached, ok, at := s.openJobs.lookup(ctx, req.GetId())
 	if ok {
