@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"errors"
+	"strings"
+	"time"
+)
 
 // Role decides what an account may do. Stored as its name.
 type Role string
@@ -36,10 +40,25 @@ type Profile struct {
 	AvailableForHire bool
 }
 
-// UserFilter narrows talent search. Empty fields do not filter.
+// UserFilter narrows talent search. Empty fields do not filter, except that
+// admin accounts are left out unless WithAdmins is set.
 type UserFilter struct {
 	Query            string
 	Location         string
 	Skill            string
 	AvailableForHire *bool
+	WithAdmins       bool
+}
+
+// ParseName returns the stored form of a first or last name, trimmed, or why
+// it cannot be one: a name is required and is one line of visible text.
+func ParseName(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", errors.New("cannot be blank")
+	}
+	if err := CheckLine(s); err != nil {
+		return "", err
+	}
+	return s, nil
 }

@@ -36,9 +36,11 @@ UPDATE users SET is_active = @is_active, update_time = now() WHERE id = @id RETU
 UPDATE users SET role = @role, update_time = now() WHERE id = @id RETURNING *;
 
 -- name: ListUsers :many
--- Active users, newest first, after the keyset cursor.
+-- Active users, newest first, after the keyset cursor. Admin accounts only
+-- when asked for: they are staff, not talent.
 SELECT * FROM users
 WHERE is_active
+  AND (sqlc.arg(with_admins)::boolean OR role <> 'ADMIN')
   AND (sqlc.narg(query)::text IS NULL OR users_search_document(first_name, last_name, headline, skills) @@ websearch_to_tsquery('simple', sqlc.narg(query)::text))
   AND (sqlc.narg(location)::text IS NULL OR location = sqlc.narg(location)::text)
   AND (sqlc.narg(skill)::text IS NULL OR EXISTS (

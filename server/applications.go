@@ -13,6 +13,9 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 	if err != nil {
 		return nil, err
 	}
+	if err := checkFreeText("cover_letter", req.GetCoverLetter()); err != nil {
+		return nil, err
+	}
 	j, err := s.visibleJob(ctx, req.GetJobId())
 	if err != nil {
 		return nil, err
@@ -21,7 +24,7 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 		return nil, domain.Errorf(domain.ErrFailedPrecondition, "OWN_JOB", "you cannot apply to your own job")
 	}
 	if now := s.now(); j.Status != domain.JobOpen || !j.ExpireTime.After(now) {
-		return nil, domain.Errorf(domain.ErrFailedPrecondition, "JOB_NOT_OPEN", "this job is not taking applications")
+		return nil, domain.Errorf(domain.ErrFailedPrecondition, "JOB_NOT_OPEN", "%s", notOpen(j.Status))
 	}
 	a, err := s.store.CreateApplication(ctx, domain.Application{
 		JobID: j.ID, JobTitle: j.Title, ApplicantID: c.UserID,
@@ -31,6 +34,20 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 		return nil, err
 	}
 	return applicationToProto(a), nil
+}
+
+// notOpen says why a job of the status takes no applications; an open one
+// that takes none has expired.
+func notOpen(status string) string {
+	switch status {
+	case domain.JobOpen:
+		return "this job has expired and takes no more applications"
+	case domain.JobClosed:
+		return "this job is closed and takes no more applications"
+	case domain.JobFilled:
+		return "this job has been filled and takes no more applications"
+	}
+	return "this job is not taking applications"
 }
 
 func (s *JobServer) ListJobApplications(ctx context.Context, req *hmbv1.ListJobApplicationsRequest) (*hmbv1.ListApplicationsResponse, error) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -37,16 +36,20 @@ func badCredentials() error {
 }
 
 func (s *AuthServer) Register(ctx context.Context, req *hmbv1.RegisterRequest) (*hmbv1.AuthSession, error) {
-	email := normalizeEmail(req.GetEmail())
-	if !validEmail(email) {
-		return nil, invalidField("email", "must be a valid email address")
+	email, err := domain.ParseEmail(req.GetEmail())
+	if err != nil {
+		return nil, invalidField("email", err.Error())
 	}
 	if err := auth.CheckPassword(req.GetPassword()); err != nil {
 		return nil, invalidField("password", err.Error())
 	}
-	first, last := strings.TrimSpace(req.GetFirstName()), strings.TrimSpace(req.GetLastName())
-	if first == "" || last == "" {
-		return nil, invalidField("first_name", "first_name and last_name cannot be blank")
+	first, err := parseName("first_name", req.GetFirstName())
+	if err != nil {
+		return nil, err
+	}
+	last, err := parseName("last_name", req.GetLastName())
+	if err != nil {
+		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, req.GetPassword())
 	if err != nil {
@@ -63,7 +66,7 @@ func (s *AuthServer) Register(ctx context.Context, req *hmbv1.RegisterRequest) (
 }
 
 func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1.AuthSession, error) {
-	email, ip := normalizeEmail(req.GetEmail()), clientIP(ctx)
+	email, ip := domain.NormalizeEmail(req.GetEmail()), clientIP(ctx)
 	if err := s.store.CheckLoginAllowed(ctx, email, ip, s.limits); err != nil {
 		return nil, err
 	}

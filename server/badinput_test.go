@@ -485,6 +485,19 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		post("NUL in a title", withJob(`"title":"Chef\u0000"`), bad, "NUL_CHARACTER", "job.title"),
 		{name: "NUL in a cover letter", method: http.MethodPost, path: "/api/v1/jobs/" + f.jobs[2].Id + "/applications", header: seeker,
 			body: `{"cover_letter":"Hi\u0000"}`, status: bad, reason: "NUL_CHARACTER", message: "cover_letter"},
+
+		// Text people could not read as stored: invisible, blank, reordered.
+		{name: "zero-width space as a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(newEmail("zw"), "\u200b"),
+			status: bad, reason: "INVALID_FIRST_NAME", message: "first_name: must not contain invisible or direction-changing characters (U+200B)"},
+		{name: "right-to-left override in a sign-up email", method: http.MethodPost, path: "/api/v1/auth/register", body: register("ada\u202e@example.com", "A"),
+			status: bad, reason: "INVALID_EMAIL", message: "email: must not contain invisible or direction-changing characters (U+202E)"},
+		post("Hangul filler as a title", withJob(`"title":"\u3164"`), bad, "INVALID_JOB_TITLE", "job.title: must not contain invisible or direction-changing characters (U+3164)"),
+		post("isolates in a description", `{"title":"Chef","description":"Cook \u2066now\u2069","company":"Graycliff","category":"JOB_CATEGORY_HOSPITALITY",`+
+			`"employment_type":"EMPLOYMENT_TYPE_FULL_TIME","island":"ISLAND_NEW_PROVIDENCE"}`, bad, "INVALID_JOB_DESCRIPTION",
+			"job.description: must not contain direction-changing characters (U+2066)"),
+		{name: "terminal escape in a headline", method: http.MethodPatch, path: "/api/v1/users/me", header: emp, body: `{"headline":"Chef\u001b[31m"}`,
+			status: bad, reason: "INVALID_USER_HEADLINE", message: "user.headline: must not contain control characters (U+001B)"},
+
 		{name: "SQL as a refresh token", method: http.MethodPost, path: "/api/v1/auth/refresh", body: `{"refresh_token":"' OR 1=1 --"}`,
 			status: unauth, reason: "REFRESH_TOKEN_INVALID", message: "refresh token"},
 		{name: "garbage refresh cookie", method: http.MethodPost, path: "/api/v1/auth/refresh", header: []string{"Cookie", "hmb_refresh=%ff%00'--"},
@@ -696,6 +709,21 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		{name: "NUL in a name", call: register(&hmbv1.RegisterRequest{FirstName: "A\x00", Role: hmbv1.Role_ROLE_JOB_SEEKER}), code: inv, reason: nul, message: "first_name"},
 		{name: "NUL in a title", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef\x00"}), code: inv, reason: nul, message: "job.title"},
 		{name: "NUL in a headline", ctx: emp, call: updateMe(&hmbv1.User{Headline: "x\x00"}, "headline"), code: inv, reason: nul, message: "user.headline"},
+
+		// Text people could not read as stored.
+		{name: "zero-width space as a name", call: register(&hmbv1.RegisterRequest{FirstName: "\u200b", Role: hmbv1.Role_ROLE_JOB_SEEKER}), code: inv,
+			reason: "INVALID_FIRST_NAME", message: "first_name: must not contain invisible or direction-changing characters (U+200B)"},
+		{name: "right-to-left override in a sign-up email", call: register(&hmbv1.RegisterRequest{Email: "ada\u202e@example.com", FirstName: "A", Role: hmbv1.Role_ROLE_JOB_SEEKER}),
+			code: inv, reason: "INVALID_EMAIL", message: "email: must not contain invisible or direction-changing characters (U+202E)"},
+		{name: "braille blank as a skill", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", Skills: []string{"\u2800"}}), code: inv,
+			reason: "INVALID_JOB_SKILLS", message: "job.skills[0]: must not contain invisible or direction-changing characters (U+2800)"},
+		{name: "line separator in a company name", ctx: emp, call: updateMe(&hmbv1.User{CompanyName: "Graycliff\u2028Ltd"}, "company_name"), code: inv,
+			reason: "INVALID_USER_COMPANY_NAME", message: "user.company_name: must not contain line or paragraph separators (U+2028)"},
+		{name: "right-to-left override in a cover letter", ctx: seeker, code: inv, reason: "INVALID_COVER_LETTER",
+			message: "cover_letter: must not contain direction-changing characters (U+202E)", call: func(ctx context.Context) error {
+				_, err := jobs.ApplyToJob(ctx, &hmbv1.ApplyToJobRequest{JobId: f.jobs[2].Id, CoverLetter: "Hi\u202e"})
+				return err
+			}},
 
 		// Page sizes.
 		{name: "negative page_size", call: listJobs(&hmbv1.ListJobsRequest{PageSize: -1}), code: inv, message: "page_size"},

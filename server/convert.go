@@ -1,7 +1,6 @@
 package server
 
 import (
-	"net/mail"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -71,17 +70,4 @@ func userToProto(u domain.User, view userView) *hmbv1.User {
 		p.Phone = u.Phone
 	}
 	return p
-}
-
-// normalizeEmail trims and lower-cases an email, the form it is stored in.
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
-
-// validEmail accepts a bare address (no display name) with a dotted domain.
-func validEmail(s string) bool {
-	a, err := mail.ParseAddress(s)
-	if err != nil || a.Address != s || a.Name != "" {
-		return false
-	}
-	_, domain, _ := strings.Cut(s, "@")
-	return strings.Contains(domain, ".") && !strings.HasSuffix(domain, ".") && !strings.HasPrefix(domain, ".")
 }

@@ -198,21 +198,27 @@ func (s *JobServer) publish(j *domain.Job) error {
 // applyJobFields copies the named fields from in to j, checking each.
 func applyJobFields(j *domain.Job, in *hmbv1.Job, paths []string) error {
 	for _, p := range paths {
+		var err error
 		switch p {
 		case "company":
 			j.Company = strings.TrimSpace(in.GetCompany())
+			err = checkLine("job.company", j.Company)
 		case "title":
 			if j.Title = strings.TrimSpace(in.GetTitle()); j.Title == "" {
 				return invalidField("job.title", "required, 1 to 200 characters")
 			}
+			err = checkLine("job.title", j.Title)
 		case "description":
 			if j.Description = strings.TrimSpace(in.GetDescription()); j.Description == "" {
 				return invalidField("job.description", "required, 1 to 20,000 characters")
 			}
+			err = checkFreeText("job.description", j.Description)
 		case "requirements":
 			j.Requirements = in.GetRequirements()
+			err = checkFreeText("job.requirements", j.Requirements)
 		case "benefits":
 			j.Benefits = in.GetBenefits()
+			err = checkFreeText("job.benefits", j.Benefits)
 		case "category":
 			if j.Category = categoryName(in.GetCategory()); j.Category == "" {
 				return invalidField("job.category", "required")
@@ -227,6 +233,7 @@ func applyJobFields(j *domain.Job, in *hmbv1.Job, paths []string) error {
 			}
 		case "location":
 			j.Location = in.GetLocation()
+			err = checkLine("job.location", j.Location)
 		case "remote":
 			j.Remote = in.GetRemote()
 		case "salary":
@@ -237,8 +244,12 @@ func applyJobFields(j *domain.Job, in *hmbv1.Job, paths []string) error {
 			}
 		case "skills":
 			j.Skills = in.GetSkills()
+			err = checkLines("job.skills", j.Skills)
 		default:
 			return invalidField("update_mask", "unknown or read-only field "+quote(p))
+		}
+		if err != nil {
+			return err
 		}
 	}
 	return nil
@@ -256,8 +267,9 @@ var jobMoves = map[string][]string{
 	domain.JobClosed: {domain.JobOpen, domain.JobFilled},
 }
 
-// GetJob serves open jobs from the board cache; drafts, seen only by their
-// owner and admins, are read each time.
+// GetJob serves open jobs from the board cache and reads the others each
+// time: closed and filled jobs, public, and drafts, seen only by their
+// owner and admins.
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
 	cached, ok, at := s.openJobs.lookup(ctx, req.GetId())
 	if ok {

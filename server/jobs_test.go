@@ -644,3 +644,85 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 		t.Errorf("rival reads draft: %v", err)
 	}
 }
+
+// Closed and filled jobs stay public, over both transports, but take no
+// applications and have no posting for search engines; a draft does not
+// exist for anyone but its owner and admins.
+func TestClosedAndFilledJobsStayPublic(t *testing.T) {
+	t.Parallel()
+	b := newBoard(t)
+	owner := withToken(b.employer.AccessToken)
+	finish := func(title string, to hmbv1.JobStatus) string {
+		t.Helper()
+		j := b.post(t, &hmbv1.Job{Title: title})
+		if _, err := b.jobs.UpdateJob(owner, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: j.Id, Status: to},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
+			t.Fatal(err)
+		}
+		return j.Id
+	}
+	closed := finish("Pool Attendant", hmbv1.JobStatus_JOB_STATUS_CLOSED)
+	filled := finish("Sous Chef", hmbv1.JobStatus_JOB_STATUS_FILLED)
+	draft, err := b.jobs.CreateJob(owner, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Sommelier", Description: "Not yet.", Company: "Graycliff",
+		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
+		Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for _, who := range []struct{ name, token string }{{"anonymous", ""}, {"another employer", b.rival.AccessToken}} {
+		ctx := context.Background()
+		if who.token != "" {
+			ctx = withToken(who.token)
+		}
+		for _, tc := range []struct {
+			id   string
+			want hmbv1.JobStatus
+		}{{closed, hmbv1.JobStatus_JOB_STATUS_CLOSED}, {filled, hmbv1.JobStatus_JOB_STATUS_FILLED}} {
+			var got struct{ Status string }
+			if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+tc.id, who.token, nil, &got); code != http.StatusOK || got.Status != tc.want.String() {
+				t.Errorf("REST: %s reads a %s job: %d %q", who.name, tc.want, code, got.Status)
+			}
+			if j, err := b.jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: tc.id}); err != nil || j.Status != tc.want {
+				t.Errorf("gRPC: %s reads a %s job: %v %v", who.name, tc.want, j.GetStatus(), err)
+			}
+		}
+		var e restError
+		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, who.token, nil, &e); code != http.StatusNotFound || e.Error.Reason != "JOB_NOT_FOUND" {
+			t.Errorf("REST: %s reads a draft: %d %+v", who.name, code, e.Error)
+		}
+		if _, err := b.jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound || reason(err) != "JOB_NOT_FOUND" {
+			t.Errorf("gRPC: %s reads a draft: %v", who.name, err)
+		}
+	}
+
+	// A job seeker cannot apply, and is told why.
+	seeker := withToken(b.seeker.AccessToken)
+	for _, tc := range []struct{ id, why string }{{closed, "this job is closed"}, {filled, "this job has been filled"}} {
+		var e restError
+		if code, _ := b.call(t, http.MethodPost, "/api/v1/jobs/"+tc.id+"/applications", b.seeker.AccessToken, map[string]any{}, &e); code != http.StatusBadRequest ||
+			e.Error.Status != "FAILED_PRECONDITION" || e.Error.Reason != "JOB_NOT_OPEN" || !strings.HasPrefix(e.Error.Message, tc.why) {
+			t.Errorf("REST: apply to %s: %d %+v; want FAILED_PRECONDITION JOB_NOT_OPEN %q", tc.id, code, e.Error, tc.why)
+		}
+		_, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: tc.id})
+		if status.Code(err) != codes.FailedPrecondition || reason(err) != "JOB_NOT_OPEN" || !strings.HasPrefix(status.Convert(err).Message(), tc.why) {
+			t.Errorf("gRPC: apply to %s: %v; want FAILED_PRECONDITION JOB_NOT_OPEN %q", tc.id, err, tc.why)
+		}
+		// Search engines are not offered it as open.
+		if code, _, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+tc.id+"/posting", nil); code != http.StatusNotFound {
+			t.Errorf("REST: posting of %s: %d; want 404", tc.id, code)
+		}
+		if _, err := b.jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: tc.id}); status.Code(err) != codes.NotFound {
+			t.Errorf("gRPC: posting of %s: %v; want NotFound", tc.id, err)
+		}
+	}
+	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: draft.Id}); status.Code(err) != codes.NotFound {
+		t.Errorf("apply to a draft: %v; want NotFound", err)
+	}
+	if list, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.employer.User.Id}); err != nil || len(list.Jobs) != 0 {
+		t.Errorf("the board lists %v (%v); want none of a closed, a filled and a draft job", list.GetJobs(), err)
+	}
+	if mine, err := b.jobs.ListMyApplications(seeker, &hmbv1.ListMyApplicationsRequest{}); err != nil || len(mine.Applications) != 0 {
+		t.Errorf("refused applications were stored: %v %v", mine, err)
+	}
+}

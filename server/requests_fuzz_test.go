@@ -165,8 +165,9 @@ func checkJobListPlan(t *testing.T, req *hmbv1.ListJobsRequest, p jobListPlan) {
 
 // FuzzCreateJobRequest posts jobs built from fuzzed values, as an employer,
 // through the interceptor chain and the service's own checks. Refusals are
-// INVALID_ARGUMENT; an accepted job is complete, in range and clean; and a
-// job with a legitimate title and required fields is never refused.
+// INVALID_ARGUMENT; an accepted job is complete, in range and clean, its
+// lines and text readable as stored; and a job with a legitimate title and
+// required fields is never refused.
 func FuzzCreateJobRequest(f *testing.F) {
 	chain, token := requestChain(f)
 	ctx := metadata.NewIncomingContext(context.Background(), metadata.Pairs("authorization", "Bearer "+token))
@@ -180,6 +181,7 @@ func FuzzCreateJobRequest(f *testing.F) {
 	f.Add("Bartender", "Evenings at the pool bar.", "Sandals", int32(1), int32(2), int32(1), int32(3), 0.0, 0.0, "", int32(0), "", int64(0), "")
 	f.Add("  ", "Evenings at the pool bar.", "Sandals", int32(1), int32(2), int32(1), int32(0), 0.0, 0.0, "", int32(0), "", int64(0), "")
 	f.Add(strings.Repeat("t", 201), "Evenings at the pool bar.", "Sandals", int32(1), int32(2), int32(1), int32(0), 0.0, 0.0, "", int32(0), "", int64(0), "")
+	f.Add("Chef \u200b", "Evenings\u202e at the pool bar.", "\u3164", int32(1), int32(2), int32(1), int32(0), 0.0, 0.0, "", int32(0), "Go,\u2800", int64(0), "")
 	f.Add("Chef\x00", "Evenings at the pool bar.", "Sandals", int32(1), int32(2), int32(1), int32(0), 0.0, 0.0, "", int32(0), "", int64(0), "")
 	f.Add("Bartender", "Cook \xff", "Sandals", int32(1), int32(2), int32(1), int32(0), 0.0, 0.0, "", int32(0), "", int64(0), "")
 	f.Add("Bartender", "Evenings at the pool bar.", "Sandals", int32(99), int32(2), int32(18), int32(0), 0.0, 0.0, "", int32(0), "", int64(0), "")
@@ -211,7 +213,7 @@ func FuzzCreateJobRequest(f *testing.F) {
 		}
 		callChain(t, chain, ctx, hmbv1.JobService_CreateJob_FullMethodName, &hmbv1.CreateJobRequest{Job: job, RequestId: requestID}, create)
 
-		if title = strings.TrimSpace(title); title != "" && cleanText(title) && utf8.RuneCountInString(title) <= 200 {
+		if title = strings.TrimSpace(title); title != "" && cleanText(title) && domain.CheckLine(title) == nil && utf8.RuneCountInString(title) <= 200 {
 			plain := &hmbv1.Job{Title: title, Description: "Cook.", Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY,
 				EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, Island: hmbv1.Island_ISLAND_EXUMA}
 			if err := callChain(t, chain, ctx, hmbv1.JobService_CreateJob_FullMethodName, &hmbv1.CreateJobRequest{Job: plain}, create); err != nil {
@@ -228,6 +230,16 @@ func checkNewJob(t *testing.T, j domain.Job, now time.Time) {
 	for _, s := range append([]string{j.Title, j.Description, j.Company, j.Requirements, j.Benefits, j.Location, j.Salary.Currency}, j.Skills...) {
 		if !cleanText(s) {
 			t.Fatalf("text the database cannot take was accepted: %q", s)
+		}
+	}
+	for _, s := range append([]string{j.Title, j.Company, j.Location}, j.Skills...) {
+		if err := domain.CheckLine(s); err != nil {
+			t.Fatalf("a line people could not read as stored was accepted: %+q: %v", s, err)
+		}
+	}
+	for _, s := range []string{j.Description, j.Requirements, j.Benefits} {
+		if err := domain.CheckText(s); err != nil {
+			t.Fatalf("text that displays out of order was accepted: %+q: %v", s, err)
 		}
 	}
 	switch {

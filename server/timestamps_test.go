@@ -57,17 +57,17 @@ func TestTimestampsMustBeServable(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, st := range []hmbv1.JobStatus{hmbv1.JobStatus_JOB_STATUS_OPEN, hmbv1.JobStatus_JOB_STATUS_DRAFT} {
 				_, err := b.jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: template(st, tc.ts)})
-				checkRefused(t, "CreateJob "+st.String(), err, tc.reason)
+				checkInvalid(t, "CreateJob "+st.String(), err, tc.reason)
 			}
 			_, err := b.jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, ExpireTime: tc.ts},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}}})
-			checkRefused(t, "UpdateJob", err, tc.reason)
+			checkInvalid(t, "UpdateJob", err, tc.reason)
 			// A time nobody reads is refused too: the request cannot be
 			// written as JSON.
 			if tc.reason == "INVALID_TIMESTAMP" {
 				_, err := b.jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, Title: "Night Auditor", CreateTime: tc.ts},
 					UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
-				checkRefused(t, "UpdateJob with an output-only time", err, tc.reason)
+				checkInvalid(t, "UpdateJob with an output-only time", err, tc.reason)
 			}
 		})
 	}
@@ -95,7 +95,7 @@ func TestTimestampsMustBeServable(t *testing.T) {
 	}
 }
 
-func checkRefused(t *testing.T, what string, err error, want string) {
+func checkInvalid(t *testing.T, what string, err error, want string) {
 	t.Helper()
 	if status.Code(err) != codes.InvalidArgument {
 		t.Errorf("%s: %v; want INVALID_ARGUMENT", what, err)

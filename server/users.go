@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -36,7 +37,9 @@ func (s *UserServer) GetUser(ctx context.Context, req *hmbv1.GetUserRequest) (*h
 			view = privateView
 		}
 	}
-	if !u.Active && view == publicView {
+	// Deactivated accounts are gone, and admins are staff rather than
+	// profiles: to anyone else either looks like an id that does not exist.
+	if view == publicView && (!u.Active || u.Role == domain.RoleAdmin) {
 		return nil, domain.Errorf(domain.ErrNotFound, "USER_NOT_FOUND", "no such user")
 	}
 	return userToProto(u, view), nil
@@ -90,31 +93,32 @@ func (s *UserServer) UpdateMe(ctx context.Context, req *hmbv1.UpdateMeRequest) (
 	for _, path := range paths {
 		switch path {
 		case "first_name":
-			p.FirstName = strings.TrimSpace(in.GetFirstName())
-			if p.FirstName == "" {
-				return nil, invalidField("user.first_name", "first_name cannot be empty")
-			}
+			p.FirstName, err = parseName("user.first_name", in.GetFirstName())
 		case "last_name":
-			p.LastName = strings.TrimSpace(in.GetLastName())
-			if p.LastName == "" {
-				return nil, invalidField("user.last_name", "last_name cannot be empty")
-			}
+			p.LastName, err = parseName("user.last_name", in.GetLastName())
 		case "phone":
 			p.Phone = in.GetPhone()
 		case "location":
 			p.Location = islandFromProto(in.GetLocation())
 		case "headline":
 			p.Headline = in.GetHeadline()
+			err = checkLine("user.headline", p.Headline)
 		case "company_name":
 			p.CompanyName = in.GetCompanyName()
+			err = checkLine("user.company_name", p.CompanyName)
 		case "bio":
 			p.Bio = in.GetBio()
+			err = checkFreeText("user.bio", p.Bio)
 		case "skills":
 			p.Skills = in.GetSkills()
+			err = checkLines("user.skills", p.Skills)
 		case "avatar_url":
 			p.AvatarURL = in.GetAvatarUrl()
 		case "available_for_hire":
 			p.AvailableForHire = in.GetAvailableForHire()
+		}
+		if err != nil {
+			return nil, err
 		}
 	}
 	updated, err := s.store.UpdateProfile(ctx, u.ID, p)
@@ -141,11 +145,13 @@ const (
 )
 
 func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest) (*hmbv1.ListUsersResponse, error) {
+	c, _ := auth.ClaimsFrom(ctx)
 	f := domain.UserFilter{
 		Query:            strings.TrimSpace(req.GetQ()),
 		Location:         islandFromProto(req.GetLocation()),
 		Skill:            strings.TrimSpace(req.GetSkill()),
 		AvailableForHire: req.AvailableForHire,
+		WithAdmins:       isAdmin(c),
 	}
 	size := pageSize(req.GetPageSize())
 	var after *domain.PageCursor
@@ -203,9 +209,49 @@ func (s *UserServer) SetUserRole(ctx context.Context, req *hmbv1.SetUserRoleRequ
 	return userToProto(u, privateView), nil
 }
 
-// invalidField is an INVALID_ARGUMENT naming the field at fault.
+// invalidField is an INVALID_ARGUMENT naming the field at fault. The
+// reason names a list, not the item: job.skills[2] is INVALID_JOB_SKILLS.
 func invalidField(field, message string) error {
-	return &domain.Error{Kind: domain.ErrInvalid, Reason: "INVALID_" + strings.ToUpper(strings.NewReplacer(".", "_").Replace(field)), Message: field + ": " + message}
+	name, _, _ := strings.Cut(field, "[")
+	return &domain.Error{Kind: domain.ErrInvalid, Reason: "INVALID_" + strings.ToUpper(strings.NewReplacer(".", "_").Replace(name)), Message: field + ": " + message}
+}
+
+// parseName returns a first or last name as stored (domain.ParseName), or
+// the field's INVALID_ARGUMENT.
+func parseName(field, value string) (string, error) {
+	name, err := domain.ParseName(value)
+	if err != nil {
+		return "", invalidField(field, err.Error())
+	}
+	return name, nil
+}
+
+// checkLine refuses a field of one line that people could not read as
+// stored (domain.CheckLine).
+func checkLine(field, value string) error {
+	if err := domain.CheckLine(value); err != nil {
+		return invalidField(field, err.Error())
+	}
+	return nil
+}
+
+// checkLines is checkLine for each item of a list.
+func checkLines(field string, values []string) error {
+	for i, v := range values {
+		if err := checkLine(field+"["+strconv.Itoa(i)+"]", v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkFreeText refuses free text that would display in another order than it
+// reads (domain.CheckText).
+func checkFreeText(field, value string) error {
+	if err := domain.CheckText(value); err != nil {
+		return invalidField(field, err.Error())
+	}
+	return nil
 }
 
 func quote(s string) string {

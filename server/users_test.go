@@ -3,6 +3,8 @@ package server_test
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -260,6 +262,139 @@ func TestTalentSearch(t *testing.T) {
 	for _, q := range []string{"page_size=-1", "page_size=101", "page_size=abc"} {
 		if code, _ := s.call(t, http.MethodGet, "/api/v1/users?"+q, employer.AccessToken, nil, nil); code != http.StatusBadRequest {
 			t.Errorf("%s: %d; want 400", q, code)
+		}
+	}
+}
+
+// Admin accounts are staff: talent search lists them to admins only, page
+// after full page, and their profiles are as unknown to everyone else as an
+// id that does not exist.
+func TestAdminsAreNotTalent(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t)
+	s := start(t, testConfig(url))
+	users := hmbv1.NewUserServiceClient(s.conn)
+	authc := hmbv1.NewAuthServiceClient(s.conn)
+	newAdmin := func() (string, string) {
+		t.Helper()
+		u := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+		promote(t, url, u.User.Id)
+		login, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: u.User.Email, Password: testPassword})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := users.UpdateMe(withToken(login.AccessToken), &hmbv1.UpdateMeRequest{User: &hmbv1.User{Headline: "Dockmaster"},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"headline"}}}); err != nil {
+			t.Fatal(err)
+		}
+		return u.User.Id, login.AccessToken
+	}
+	// Newest first: seeker2, admin2, seeker1, admin1, employer.
+	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	admin1, admin1Token := newAdmin()
+	seeker1 := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	admin2, admin2Token := newAdmin()
+	seeker2 := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+
+	// pagesGRPC and pagesREST page through a search one page_size at a
+	// time, checking that every page but the last is full.
+	pagesGRPC := func(token string, req *hmbv1.ListUsersRequest) []string {
+		t.Helper()
+		var ids []string
+		for {
+			resp, err := users.ListUsers(withToken(token), req)
+			if err != nil {
+				t.Fatalf("ListUsers(%v): %v", req, err)
+			}
+			for _, u := range resp.Users {
+				ids = append(ids, u.Id)
+			}
+			if req.PageToken = resp.NextPageToken; req.PageToken == "" {
+				return ids
+			}
+			if len(resp.Users) != int(req.PageSize) {
+				t.Errorf("a page of %d users before the last; want %d", len(resp.Users), req.PageSize)
+			}
+		}
+	}
+	pagesREST := func(token, query string, size int) []string {
+		t.Helper()
+		var ids []string
+		next := ""
+		for {
+			var page struct {
+				Users []struct {
+					ID string `json:"id"`
+				} `json:"users"`
+				Next string `json:"next_page_token"`
+			}
+			path := "/api/v1/users?page_size=" + strconv.Itoa(size) + query + "&page_token=" + next
+			if code, _ := s.call(t, http.MethodGet, path, token, nil, &page); code != http.StatusOK {
+				t.Fatalf("GET %s: %d", path, code)
+			}
+			for _, u := range page.Users {
+				ids = append(ids, u.ID)
+			}
+			if next = page.Next; next == "" {
+				return ids
+			}
+			if len(page.Users) != size {
+				t.Errorf("a page of %d users before the last; want %d", len(page.Users), size)
+			}
+		}
+	}
+	talent := []string{seeker2.User.Id, seeker1.User.Id, employer.User.Id}
+	everyone := []string{seeker2.User.Id, admin2, seeker1.User.Id, admin1, employer.User.Id}
+	for _, tc := range []struct {
+		name, token string
+		want        []string
+	}{
+		{"an employer", employer.AccessToken, talent},
+		{"an admin", admin1Token, everyone},
+	} {
+		if got := pagesGRPC(tc.token, &hmbv1.ListUsersRequest{PageSize: 1}); !slices.Equal(got, tc.want) {
+			t.Errorf("gRPC talent search by %s: %v; want %v", tc.name, got, tc.want)
+		}
+		if got := pagesREST(tc.token, "", 2); !slices.Equal(got, tc.want) {
+			t.Errorf("REST talent search by %s: %v; want %v", tc.name, got, tc.want)
+		}
+	}
+	if got := pagesGRPC(employer.AccessToken, &hmbv1.ListUsersRequest{Q: "dockmaster", PageSize: 1}); len(got) != 0 {
+		t.Errorf("an employer's search for the admins' headline: %v; want none", got)
+	}
+	if got := pagesREST(admin2Token, "&q=dockmaster", 1); !slices.Equal(got, []string{admin2, admin1}) {
+		t.Errorf("an admin's search for the admins' headline: %v; want both admins", got)
+	}
+
+	// An admin's profile answers as an unknown id does, over both transports.
+	const unknown = "00000000-0000-4000-8000-000000000000"
+	restAnswer := func(id, token string) (int, restError) {
+		var e restError
+		code, _ := s.call(t, http.MethodGet, "/api/v1/users/"+id, token, nil, &e)
+		e.Error.RequestID = ""
+		return code, e
+	}
+	_, unknownREST := restAnswer(unknown, "")
+	_, unknownGRPC := users.GetUser(context.Background(), &hmbv1.GetUserRequest{Id: unknown})
+	for name, token := range map[string]string{"anonymous": "", "an employer": employer.AccessToken, "a job seeker": seeker1.AccessToken} {
+		if code, e := restAnswer(admin1, token); code != http.StatusNotFound || e != unknownREST {
+			t.Errorf("REST: %s reads an admin: %d %+v; want %+v as for an unknown id", name, code, e, unknownREST)
+		}
+		ctx := context.Background()
+		if token != "" {
+			ctx = withToken(token)
+		}
+		_, err := users.GetUser(ctx, &hmbv1.GetUserRequest{Id: admin1})
+		if status.Code(err) != codes.NotFound || reason(err) != "USER_NOT_FOUND" || status.Convert(err).Message() != status.Convert(unknownGRPC).Message() {
+			t.Errorf("gRPC: %s reads an admin: %v; want %v as for an unknown id", name, err, unknownGRPC)
+		}
+	}
+	for name, token := range map[string]string{"the admin": admin1Token, "another admin": admin2Token} {
+		if code, _ := restAnswer(admin1, token); code != http.StatusOK {
+			t.Errorf("REST: %s reads the admin: %d", name, code)
+		}
+		if u, err := users.GetUser(withToken(token), &hmbv1.GetUserRequest{Id: admin1}); err != nil || u.Role != hmbv1.Role_ROLE_ADMIN {
+			t.Errorf("gRPC: %s reads the admin: %v %v", name, u, err)
 		}
 	}
 }

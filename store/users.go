@@ -155,13 +155,14 @@ func (s *Store) SetRole(ctx context.Context, id string, role domain.Role) (domai
 }
 
 // ListUsers returns up to limit active users matching f, newest first,
-// after the cursor if one is given.
+// after the cursor if one is given; admins only if f asks for them.
 func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domain.PageCursor, limit int) ([]domain.User, error) {
 	params := db.ListUsersParams{
 		Query:            nonEmpty(f.Query),
 		Location:         nonEmpty(f.Location),
 		Skill:            nonEmpty(f.Skill),
 		AvailableForHire: f.AvailableForHire,
+		WithAdmins:       f.WithAdmins,
 		PageLimit:        int32(limit),
 	}
 	if after != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/mail"
 	"strings"
 
 	"github.com/hiremebahamas/api/auth"
@@ -39,17 +38,25 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
+	// The same rules as sign-up, so that an operator cannot create an
+	// account the service would refuse.
 	role, ok := parseRole(*roleName)
-	addr := strings.ToLower(strings.TrimSpace(*email))
 	var problems []string
-	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr {
-		problems = append(problems, "--email: not a valid email address")
+	addr, err := domain.ParseEmail(*email)
+	if err != nil {
+		problems = append(problems, "--email: "+err.Error())
 	}
 	if !ok {
 		problems = append(problems, "--role: want job_seeker, employer or admin")
 	}
-	if args[0] == "create-user" && (strings.TrimSpace(*first) == "" || strings.TrimSpace(*last) == "") {
-		problems = append(problems, "--first-name and --last-name: required")
+	var firstName, lastName string
+	if args[0] == "create-user" {
+		if firstName, err = domain.ParseName(*first); err != nil {
+			problems = append(problems, "--first-name: "+err.Error())
+		}
+		if lastName, err = domain.ParseName(*last); err != nil {
+			problems = append(problems, "--last-name: "+err.Error())
+		}
 	}
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "hiremebahamas admin %s:\n  %s\n", args[0], strings.Join(problems, "\n  "))
@@ -79,7 +86,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 			return 1
 		}
 		u, err = s.CreateUser(ctx, store.NewUser{Email: addr, PasswordHash: hash, Role: role,
-			FirstName: strings.TrimSpace(*first), LastName: strings.TrimSpace(*last)})
+			FirstName: firstName, LastName: lastName})
 		if err != nil {
 			fmt.Fprintf(stderr, "hiremebahamas admin create-user: %v\n", err)
 			return 1

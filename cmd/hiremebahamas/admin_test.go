@@ -36,6 +36,18 @@ func TestAdminCommands(t *testing.T) {
 		{"unknown role", "", []string{"set-role", "--email", "ops@hiremebahamas.com", "--role", "king"}, "--role"},
 		{"unknown user", "", []string{"set-role", "--email", "nobody@hiremebahamas.com", "--role", "admin"}, "no such user"},
 		{"bad email", "", []string{"set-role", "--email", "nope", "--role", "admin"}, "--email"},
+		// The rules of sign-up.
+		{"host without a domain", "another long password\n", []string{"create-user", "--email", "ops@localhost", "--role", "admin", "--first-name", "A", "--last-name", "B"},
+			"--email: must be a valid email address"},
+		{"direction override in the email", "another long password\n", []string{"create-user", "--email", "ops\u202e@hiremebahamas.com", "--role", "admin", "--first-name", "A", "--last-name", "B"},
+			"--email: must not contain invisible or direction-changing characters (U+202E)"},
+		{"invisible first name", "another long password\n", []string{"create-user", "--email", "blank@hiremebahamas.com", "--role", "admin", "--first-name", "\u200b", "--last-name", "B"},
+			"--first-name: must not contain invisible or direction-changing characters (U+200B)"},
+		{"Hangul filler as a last name", "another long password\n", []string{"create-user", "--email", "blank@hiremebahamas.com", "--role", "admin", "--first-name", "A", "--last-name", "\u3164"},
+			"--last-name: must not contain invisible or direction-changing characters (U+3164)"},
+		{"blank last name", "another long password\n", []string{"create-user", "--email", "blank@hiremebahamas.com", "--role", "admin", "--first-name", "A", "--last-name", " \u00a0"},
+			"--last-name: cannot be blank"},
+		{"refused accounts were not created", "", []string{"set-role", "--email", "blank@hiremebahamas.com", "--role", "employer"}, "no such user"},
 		{"no subcommand", "", nil, "usage"},
 	} {
 		if code, out := admin(tc.stdin, tc.args...); code == 0 || !strings.Contains(out, tc.want) {

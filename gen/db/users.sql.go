@@ -121,18 +121,20 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 const listUsers = `-- name: ListUsers :many
 SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire FROM users
 WHERE is_active
-  AND ($1::text IS NULL OR users_search_document(first_name, last_name, headline, skills) @@ websearch_to_tsquery('simple', $1::text))
-  AND ($2::text IS NULL OR location = $2::text)
-  AND ($3::text IS NULL OR EXISTS (
-        SELECT 1 FROM unnest(skills) AS s WHERE lower(s) = lower($3::text)))
-  AND ($4::boolean IS NULL OR available_for_hire = $4::boolean)
-  AND ($5::timestamptz IS NULL
-       OR (create_time, id) < ($5::timestamptz, $6::uuid))
+  AND ($1::boolean OR role <> 'ADMIN')
+  AND ($2::text IS NULL OR users_search_document(first_name, last_name, headline, skills) @@ websearch_to_tsquery('simple', $2::text))
+  AND ($3::text IS NULL OR location = $3::text)
+  AND ($4::text IS NULL OR EXISTS (
+        SELECT 1 FROM unnest(skills) AS s WHERE lower(s) = lower($4::text)))
+  AND ($5::boolean IS NULL OR available_for_hire = $5::boolean)
+  AND ($6::timestamptz IS NULL
+       OR (create_time, id) < ($6::timestamptz, $7::uuid))
 ORDER BY create_time DESC, id DESC
-LIMIT $7
+LIMIT $8
 `
 
 type ListUsersParams struct {
+	WithAdmins       bool
 	Query            *string
 	Location         *string
 	Skill            *string
@@ -142,9 +144,11 @@ type ListUsersParams struct {
 	PageLimit        int32
 }
 
-// Active users, newest first, after the keyset cursor.
+// Active users, newest first, after the keyset cursor. Admin accounts only
+// when asked for: they are staff, not talent.
 func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, error) {
 	rows, err := q.db.Query(ctx, listUsers,
+		arg.WithAdmins,
 		arg.Query,
 		arg.Location,
 		arg.Skill,

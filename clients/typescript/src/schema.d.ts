@@ -205,8 +205,10 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetJob returns a job. Open jobs are public; other statuses only to
-         *     their owner and admins (NOT_FOUND for everyone else).
+         * GetJob returns a job. Open, closed and filled jobs are public: a link to
+         *     a job that has closed still shows it, with its status saying that it
+         *     takes no more applications. Drafts are NOT_FOUND (JOB_NOT_FOUND, as for
+         *     an unknown id) to everyone but their owner and admins.
          */
         get: operations["JobService_GetJob"];
         put?: never;
@@ -231,7 +233,10 @@ export interface paths {
         };
         /**
          * GetJobPosting returns an open job as schema.org JobPosting JSON-LD, for
-         *     search engines.
+         *     search engines. A job that is not open, published and unexpired (a
+         *     draft, or a closed, filled or expired job) is NOT_FOUND here, so that
+         *     search engines drop it rather than offer it as open; GetJob still
+         *     returns it.
          */
         get: operations["JobService_GetJobPosting"];
         put?: never;
@@ -255,7 +260,11 @@ export interface paths {
          */
         get: operations["JobService_ListJobApplications"];
         put?: never;
-        /** ApplyToJob applies to an open job. Job seekers only; once per job. */
+        /**
+         * ApplyToJob applies to an open job. Job seekers only; once per job. A
+         *     closed, filled or expired job refuses with FAILED_PRECONDITION
+         *     (JOB_NOT_OPEN).
+         */
         post: operations["JobService_ApplyToJob"];
         delete?: never;
         options?: never;
@@ -272,7 +281,8 @@ export interface paths {
         };
         /**
          * ListUsers searches active profiles: talent search, for employers and
-         *     admins. Results never include email or phone.
+         *     admins. Admin accounts are listed to admins only. Results never include
+         *     email or phone.
          */
         get: operations["UserService_ListUsers"];
         put?: never;
@@ -368,8 +378,9 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * GetUser returns a user's public profile. Deactivated users are NOT_FOUND
-         *     except to admins.
+         * GetUser returns a user's public profile. Deactivated accounts and admin
+         *     accounts are NOT_FOUND (USER_NOT_FOUND, as for an unknown id) to
+         *     everyone but admins and the account itself.
          */
         get: operations["UserService_GetUser"];
         put?: never;
@@ -770,7 +781,10 @@ export interface components {
             salary?: components["schemas"]["Salary"];
             /** @description Skills wanted. */
             skills?: string[];
-            /** @description DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later. */
+            /**
+             * @description DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later. Only
+             *     drafts are hidden from others.
+             */
             status?: components["schemas"]["JobStatus"];
             /** @description Job title, 1 to 200 characters. */
             title?: string;
@@ -822,10 +836,14 @@ export interface components {
          * @description JobStatus is where a posting is in its life.
          *
          *      - JOB_STATUS_UNSPECIFIED: Not set.
-         *      - JOB_STATUS_DRAFT: Not yet published; visible to its owner only.
-         *      - JOB_STATUS_OPEN: Published and taking applications until it expires.
-         *      - JOB_STATUS_CLOSED: No longer taking applications.
-         *      - JOB_STATUS_FILLED: Filled.
+         *      - JOB_STATUS_DRAFT: Not yet published; seen only by its owner and admins, NOT_FOUND to
+         *     everyone else.
+         *      - JOB_STATUS_OPEN: Published: public, on the board and taking applications until it
+         *     expires.
+         *      - JOB_STATUS_CLOSED: No longer taking applications. Still public, but off the board, out of
+         *     search and without a JSON-LD posting. May reopen or become FILLED.
+         *      - JOB_STATUS_FILLED: Filled: public, takes no applications and is off the board, as CLOSED
+         *     is. Final.
          * @default JOB_STATUS_UNSPECIFIED
          * @enum {string}
          */
@@ -1500,7 +1518,10 @@ export interface operations {
                     salary?: components["schemas"]["Salary"];
                     /** @description Skills wanted. */
                     skills?: string[];
-                    /** @description DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later. */
+                    /**
+                     * @description DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later. Only
+                     *     drafts are hidden from others.
+                     */
                     status?: components["schemas"]["JobStatus"];
                     /** @description Job title, 1 to 200 characters. */
                     title?: string;

@@ -195,13 +195,17 @@ type JobStatus int32
 const (
 	// Not set.
 	JobStatus_JOB_STATUS_UNSPECIFIED JobStatus = 0
-	// Not yet published; visible to its owner only.
+	// Not yet published; seen only by its owner and admins, NOT_FOUND to
+	// everyone else.
 	JobStatus_JOB_STATUS_DRAFT JobStatus = 1
-	// Published and taking applications until it expires.
+	// Published: public, on the board and taking applications until it
+	// expires.
 	JobStatus_JOB_STATUS_OPEN JobStatus = 2
-	// No longer taking applications.
+	// No longer taking applications. Still public, but off the board, out of
+	// search and without a JSON-LD posting. May reopen or become FILLED.
 	JobStatus_JOB_STATUS_CLOSED JobStatus = 3
-	// Filled.
+	// Filled: public, takes no applications and is off the board, as CLOSED
+	// is. Final.
 	JobStatus_JOB_STATUS_FILLED JobStatus = 4
 )
 
@@ -488,7 +492,8 @@ type Job struct {
 	Salary *Salary `protobuf:"bytes,13,opt,name=salary,proto3" json:"salary,omitempty"`
 	// Skills wanted.
 	Skills []string `protobuf:"bytes,14,rep,name=skills,proto3" json:"skills,omitempty"`
-	// DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later.
+	// DRAFT or OPEN when created (OPEN if unset); CLOSED or FILLED later. Only
+	// drafts are hidden from others.
 	Status JobStatus `protobuf:"varint,15,opt,name=status,proto3,enum=hiremebahamas.v1.JobStatus" json:"status,omitempty"`
 	// When the job was first opened. Output only.
 	PublishTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=publish_time,json=publishTime,proto3" json:"publish_time,omitempty"`

@@ -48,8 +48,10 @@ type JobServiceClient interface {
 	// CreateJob posts a job. Employers and admins only. A repeated request_id
 	// returns the job the first request created.
 	CreateJob(ctx context.Context, in *CreateJobRequest, opts ...grpc.CallOption) (*Job, error)
-	// GetJob returns a job. Open jobs are public; other statuses only to
-	// their owner and admins (NOT_FOUND for everyone else).
+	// GetJob returns a job. Open, closed and filled jobs are public: a link to
+	// a job that has closed still shows it, with its status saying that it
+	// takes no more applications. Drafts are NOT_FOUND (JOB_NOT_FOUND, as for
+	// an unknown id) to everyone but their owner and admins.
 	GetJob(ctx context.Context, in *GetJobRequest, opts ...grpc.CallOption) (*Job, error)
 	// GetJobStats counts what is on the board, as of at most 10 seconds ago.
 	GetJobStats(ctx context.Context, in *GetJobStatsRequest, opts ...grpc.CallOption) (*JobStats, error)
@@ -61,9 +63,14 @@ type JobServiceClient interface {
 	// ListJobs searches open, published, unexpired jobs.
 	ListJobs(ctx context.Context, in *ListJobsRequest, opts ...grpc.CallOption) (*ListJobsResponse, error)
 	// GetJobPosting returns an open job as schema.org JobPosting JSON-LD, for
-	// search engines.
+	// search engines. A job that is not open, published and unexpired (a
+	// draft, or a closed, filled or expired job) is NOT_FOUND here, so that
+	// search engines drop it rather than offer it as open; GetJob still
+	// returns it.
 	GetJobPosting(ctx context.Context, in *GetJobPostingRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
-	// ApplyToJob applies to an open job. Job seekers only; once per job.
+	// ApplyToJob applies to an open job. Job seekers only; once per job. A
+	// closed, filled or expired job refuses with FAILED_PRECONDITION
+	// (JOB_NOT_OPEN).
 	ApplyToJob(ctx context.Context, in *ApplyToJobRequest, opts ...grpc.CallOption) (*Application, error)
 	// ListJobApplications lists a job's applications, newest first. The job's
 	// owner and admins only.
@@ -253,8 +260,10 @@ type JobServiceServer interface {
 	// CreateJob posts a job. Employers and admins only. A repeated request_id
 	// returns the job the first request created.
 	CreateJob(context.Context, *CreateJobRequest) (*Job, error)
-	// GetJob returns a job. Open jobs are public; other statuses only to
-	// their owner and admins (NOT_FOUND for everyone else).
+	// GetJob returns a job. Open, closed and filled jobs are public: a link to
+	// a job that has closed still shows it, with its status saying that it
+	// takes no more applications. Drafts are NOT_FOUND (JOB_NOT_FOUND, as for
+	// an unknown id) to everyone but their owner and admins.
 	GetJob(context.Context, *GetJobRequest) (*Job, error)
 	// GetJobStats counts what is on the board, as of at most 10 seconds ago.
 	GetJobStats(context.Context, *GetJobStatsRequest) (*JobStats, error)
@@ -266,9 +275,14 @@ type JobServiceServer interface {
 	// ListJobs searches open, published, unexpired jobs.
 	ListJobs(context.Context, *ListJobsRequest) (*ListJobsResponse, error)
 	// GetJobPosting returns an open job as schema.org JobPosting JSON-LD, for
-	// search engines.
+	// search engines. A job that is not open, published and unexpired (a
+	// draft, or a closed, filled or expired job) is NOT_FOUND here, so that
+	// search engines drop it rather than offer it as open; GetJob still
+	// returns it.
 	GetJobPosting(context.Context, *GetJobPostingRequest) (*httpbody.HttpBody, error)
-	// ApplyToJob applies to an open job. Job seekers only; once per job.
+	// ApplyToJob applies to an open job. Job seekers only; once per job. A
+	// closed, filled or expired job refuses with FAILED_PRECONDITION
+	// (JOB_NOT_OPEN).
 	ApplyToJob(context.Context, *ApplyToJobRequest) (*Application, error)
 	// ListJobApplications lists a job's applications, newest first. The job's
 	// owner and admins only.

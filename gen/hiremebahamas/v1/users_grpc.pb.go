@@ -40,8 +40,9 @@ const (
 // Email and phone are private: they appear only to the user themself and to
 // admins.
 type UserServiceClient interface {
-	// GetUser returns a user's public profile. Deactivated users are NOT_FOUND
-	// except to admins.
+	// GetUser returns a user's public profile. Deactivated accounts and admin
+	// accounts are NOT_FOUND (USER_NOT_FOUND, as for an unknown id) to
+	// everyone but admins and the account itself.
 	GetUser(ctx context.Context, in *GetUserRequest, opts ...grpc.CallOption) (*User, error)
 	// GetMe returns the signed-in user's own profile.
 	GetMe(ctx context.Context, in *GetMeRequest, opts ...grpc.CallOption) (*User, error)
@@ -51,7 +52,8 @@ type UserServiceClient interface {
 	// DeleteMe deactivates the signed-in user's account and ends every session.
 	DeleteMe(ctx context.Context, in *DeleteMeRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ListUsers searches active profiles: talent search, for employers and
-	// admins. Results never include email or phone.
+	// admins. Admin accounts are listed to admins only. Results never include
+	// email or phone.
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	// DeactivateUser deactivates another account and ends its sessions. Admins
 	// only.
@@ -160,8 +162,9 @@ func (c *userServiceClient) SetUserRole(ctx context.Context, in *SetUserRoleRequ
 // Email and phone are private: they appear only to the user themself and to
 // admins.
 type UserServiceServer interface {
-	// GetUser returns a user's public profile. Deactivated users are NOT_FOUND
-	// except to admins.
+	// GetUser returns a user's public profile. Deactivated accounts and admin
+	// accounts are NOT_FOUND (USER_NOT_FOUND, as for an unknown id) to
+	// everyone but admins and the account itself.
 	GetUser(context.Context, *GetUserRequest) (*User, error)
 	// GetMe returns the signed-in user's own profile.
 	GetMe(context.Context, *GetMeRequest) (*User, error)
@@ -171,7 +174,8 @@ type UserServiceServer interface {
 	// DeleteMe deactivates the signed-in user's account and ends every session.
 	DeleteMe(context.Context, *DeleteMeRequest) (*emptypb.Empty, error)
 	// ListUsers searches active profiles: talent search, for employers and
-	// admins. Results never include email or phone.
+	// admins. Admin accounts are listed to admins only. Results never include
+	// email or phone.
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	// DeactivateUser deactivates another account and ends its sessions. Admins
 	// only.
