@@ -75,7 +75,10 @@ export interface paths {
          * Login signs in with email and password. A wrong password, an unknown
          *     email and a deactivated account fail identically with UNAUTHENTICATED.
          *     After repeated failures an account is locked for a while
-         *     (RESOURCE_EXHAUSTED, with Retry-After over REST).
+         *     (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+         *     over REST). A client address with many failures is slowed down instead:
+         *     its attempts wait for a turn, and one that finds none soon fails with
+         *     RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
          */
         post: operations["AuthService_Login"];
         delete?: never;

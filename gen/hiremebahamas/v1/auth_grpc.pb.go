@@ -46,7 +46,10 @@ type AuthServiceClient interface {
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
 	// After repeated failures an account is locked for a while
-	// (RESOURCE_EXHAUSTED, with Retry-After over REST).
+	// (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+	// over REST). A client address with many failures is slowed down instead:
+	// its attempts wait for a turn, and one that finds none soon fails with
+	// RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
@@ -147,7 +150,10 @@ type AuthServiceServer interface {
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
 	// After repeated failures an account is locked for a while
-	// (RESOURCE_EXHAUSTED, with Retry-After over REST).
+	// (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+	// over REST). A client address with many failures is slowed down instead:
+	// its attempts wait for a turn, and one that finds none soon fails with
+	// RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
 	Login(context.Context, *LoginRequest) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
