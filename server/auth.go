@@ -205,12 +205,21 @@ func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswo
 	if err != nil || !u.Active {
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
 	}
+	// Checking the current password is a sign-in by another name: counted
+	// and locked out alike, or a stolen access token would buy unlimited
+	// guesses.
+	if err := s.admitAttempt(ctx, u.Email); err != nil {
+		return nil, err
+	}
 	ok, _, err := s.hasher.Verify(ctx, current, req.GetCurrentPassword())
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, domain.Errorf(domain.ErrInvalid, "INVALID_CURRENT_PASSWORD", "current_password: the current password is incorrect")
+		return nil, s.failedAttempt(ctx, domain.Errorf(domain.ErrInvalid, "INVALID_CURRENT_PASSWORD", "current_password: the current password is incorrect"))
+	}
+	if err := s.store.ClearLoginFailures(ctx, u.Email); err != nil {
+		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, req.GetNewPassword())
 	if err != nil {

@@ -538,6 +538,17 @@ func (s *service) login(t *testing.T, rest bool, email, password string) outcome
 	return grpcOutcome(err)
 }
 
+// changePassword changes the password of the token's user over REST or
+// gRPC. It may run on any goroutine.
+func (s *service) changePassword(t *testing.T, rest bool, token, current, next string) outcome {
+	t.Helper()
+	if rest {
+		return s.restOutcome(t, "/api/v1/auth/change-password", token, map[string]any{"current_password": current, "new_password": next})
+	}
+	_, err := hmbv1.NewAuthServiceClient(s.conn).ChangePassword(withToken(token), &hmbv1.ChangePasswordRequest{CurrentPassword: current, NewPassword: next})
+	return grpcOutcome(err)
+}
+
 func (s *service) restOutcome(t *testing.T, path, token string, body map[string]any) outcome {
 	t.Helper()
 	b, _ := json.Marshal(body)
@@ -703,6 +714,58 @@ func TestLoginLockoutHoldsWithTheRightPasswordInABurst(t *testing.T) {
 	t.Logf("16 simultaneous attempts, one right: %v", got)
 	if checked := got["OK"] + got["INVALID_CREDENTIALS"]; checked > 5 || checked+got["TOO_MANY_LOGIN_ATTEMPTS"] != 16 || got["OK"] > 1 {
 		t.Errorf("outcomes %v; want at most 5 checked passwords and the rest TOO_MANY_LOGIN_ATTEMPTS", got)
+	}
+}
+
+// A password change checks the current password like a sign-in: the
+// guesses count toward the account's lockout, and the right password
+// clears the failures.
+func TestChangePasswordCountsTowardLockout(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.LoginMaxFailures = 5
+	s := start(t, cfg)
+	const next = "a brand new password"
+	for _, rest := range []bool{false, true} {
+		t.Run(transportName(rest)+"/guesses lock the account", func(t *testing.T) {
+			t.Parallel()
+			stolen := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			for i := range 5 {
+				if o := s.changePassword(t, rest, stolen.AccessToken, "guess-"+strconv.Itoa(i), next); o.reason != "INVALID_CURRENT_PASSWORD" {
+					t.Fatalf("guess %d: %+v; want INVALID_CURRENT_PASSWORD", i, o)
+				}
+			}
+			for _, rest := range []bool{false, true} {
+				if o := s.changePassword(t, rest, stolen.AccessToken, testPassword, next); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" || o.retry <= 0 {
+					t.Errorf("the right current password over %s once locked: %+v; want TOO_MANY_LOGIN_ATTEMPTS", transportName(rest), o)
+				}
+				if o := s.login(t, rest, stolen.User.Email, testPassword); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" {
+					t.Errorf("sign-in over %s once locked: %+v; want TOO_MANY_LOGIN_ATTEMPTS", transportName(rest), o)
+				}
+			}
+		})
+		t.Run(transportName(rest)+"/the right password clears the failures", func(t *testing.T) {
+			t.Parallel()
+			user := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			for i := range 4 {
+				if o := s.login(t, rest, user.User.Email, "typo-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
+					t.Fatalf("failure %d: %+v", i, o)
+				}
+			}
+			if o := s.changePassword(t, rest, user.AccessToken, testPassword, next); o.reason != "OK" {
+				t.Fatalf("change with the right password: %+v", o)
+			}
+			// Four more failures would lock the account had the first four
+			// not been cleared.
+			for i := range 4 {
+				if o := s.login(t, rest, user.User.Email, "typo-again-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
+					t.Fatalf("failure %d after the change: %+v; want INVALID_CREDENTIALS", i, o)
+				}
+			}
+			if o := s.login(t, rest, user.User.Email, next); o.reason != "OK" {
+				t.Errorf("sign-in with the new password: %+v", o)
+			}
+		})
 	}
 }
 

@@ -53,7 +53,10 @@ export interface paths {
         put?: never;
         /**
          * ChangePassword replaces the signed-in user's password, ends every
-         *     session, and returns a new one for the caller.
+         *     session, and returns a new one for the caller. The current password is
+         *     checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+         *     INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+         *     locked account is refused as Login refuses it.
          */
         post: operations["AuthService_ChangePassword"];
         delete?: never;

@@ -60,7 +60,10 @@ type AuthServiceClient interface {
 	// LogoutAll ends every session of the signed-in user.
 	LogoutAll(ctx context.Context, in *LogoutAllRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ChangePassword replaces the signed-in user's password, ends every
-	// session, and returns a new one for the caller.
+	// session, and returns a new one for the caller. The current password is
+	// checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+	// locked account is refused as Login refuses it.
 	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*AuthSession, error)
 }
 
@@ -164,7 +167,10 @@ type AuthServiceServer interface {
 	// LogoutAll ends every session of the signed-in user.
 	LogoutAll(context.Context, *LogoutAllRequest) (*emptypb.Empty, error)
 	// ChangePassword replaces the signed-in user's password, ends every
-	// session, and returns a new one for the caller.
+	// session, and returns a new one for the caller. The current password is
+	// checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+	// locked account is refused as Login refuses it.
 	ChangePassword(context.Context, *ChangePasswordRequest) (*AuthSession, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
