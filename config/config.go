@@ -66,6 +66,10 @@ type Config struct {
 	LoginWindow        time.Duration
 	LoginMaxFailures   int
 	LoginMaxPerAddress int
+	// LoginAddressInterval spaces the sign-in attempts of a client address
+	// over LoginMaxPerAddress: it is slowed down, never locked out, since
+	// everyone behind one proxy shares its address.
+	LoginAddressInterval time.Duration
 
 	RequestTimeout    time.Duration
 	ReadHeaderTimeout time.Duration
@@ -125,6 +129,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		LoginWindow:        15 * time.Minute,
 		LoginMaxFailures:   5,
 		LoginMaxPerAddress: 50,
+
+		LoginAddressInterval: time.Second,
 	}
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	r := reader{fs: fs, getenv: getenv}
@@ -159,7 +165,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.RefreshAbsoluteTTL, "refresh-absolute-ttl", "REFRESH_ABSOLUTE_TTL", "a session ends this long after sign-in")
 		r.duration(&c.LoginWindow, "login-window", "LOGIN_WINDOW", "window in which failed sign-ins are counted")
 		r.integer(&c.LoginMaxFailures, "login-max-failures", "LOGIN_MAX_FAILURES", "failed sign-ins per account in the window before a lockout")
-		r.integer(&c.LoginMaxPerAddress, "login-max-per-address", "LOGIN_MAX_PER_ADDRESS", "failed sign-ins per client address in the window (0: no limit)")
+		r.integer(&c.LoginMaxPerAddress, "login-max-per-address", "LOGIN_MAX_PER_ADDRESS", "failed sign-ins per client address in the window before its attempts are spaced out (0: never)")
+		r.duration(&c.LoginAddressInterval, "login-address-interval", "LOGIN_ADDRESS_INTERVAL", "time between sign-in attempts of a client address over LOGIN_MAX_PER_ADDRESS")
 		r.duration(&c.RequestTimeout, "request-timeout", "REQUEST_TIMEOUT", "longest time one request may take")
 		r.duration(&c.ReadHeaderTimeout, "read-header-timeout", "READ_HEADER_TIMEOUT", "time allowed to send request headers")
 		r.duration(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", "time allowed to send a whole request: REST headers and body, a gRPC request message")
@@ -307,6 +314,11 @@ func (c *Config) validate(command string) []error {
 	}
 	if c.LoginMaxPerAddress < 0 {
 		bad("LOGIN_MAX_PER_ADDRESS: %d is negative", c.LoginMaxPerAddress)
+	}
+	// An attempt's slot is kept as a failure in the window: a longer
+	// interval would outlive it.
+	if c.LoginAddressInterval <= 0 || c.LoginAddressInterval >= c.LoginWindow {
+		bad("LOGIN_ADDRESS_INTERVAL: %s must be positive and shorter than LOGIN_WINDOW", c.LoginAddressInterval)
 	}
 	for i, k := range c.JWTPreviousKeys {
 		if len(k) < MinSecretBytes || isWeak(k) {

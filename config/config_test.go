@@ -21,7 +21,7 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.Port != 8080 || c.DBMinConns != 5 || c.DBMaxConns != 15 || c.RequestTimeout != 120*time.Second ||
 		c.IdleTimeout != 5*time.Second || c.ShutdownTimeout != 30*time.Second || c.DBCheckTimeout != 2*time.Second ||
-		c.Env != "development" || c.MigrateOnStart {
+		c.Env != "development" || c.MigrateOnStart || c.LoginMaxPerAddress != 50 || c.LoginAddressInterval != time.Second {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -74,6 +74,8 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"negative rate", map[string]string{"RATE_LIMIT": "-1"}, "RATE_LIMIT"},
 		{"rate not a number", map[string]string{"AUTH_RATE_LIMIT": "fast"}, "AUTH_RATE_LIMIT"},
 		{"rate without burst", map[string]string{"RATE_BURST": "0"}, "RATE_BURST"},
+		{"no address interval", map[string]string{"LOGIN_ADDRESS_INTERVAL": "0s"}, "LOGIN_ADDRESS_INTERVAL"},
+		{"address interval beyond the window", map[string]string{"LOGIN_WINDOW": "10m", "LOGIN_ADDRESS_INTERVAL": "10m"}, "LOGIN_ADDRESS_INTERVAL"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -110,7 +110,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		{&hmbv1.AuthService_ServiceDesc, &AuthServer{
 			store: a.store, hasher: auth.NewHasher(auth.DefaultParams, 0), tokens: tokens, log: log,
 			sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
-			limits:   store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures, MaxPerAddress: cfg.LoginMaxPerAddress},
+			limits: store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures,
+				MaxPerAddress: cfg.LoginMaxPerAddress, AddressInterval: cfg.LoginAddressInterval},
 		}},
 		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
 		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store)},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -66,8 +67,10 @@ func (s *AuthServer) Register(ctx context.Context, req *hmbv1.RegisterRequest) (
 }
 
 func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1.AuthSession, error) {
-	email, ip := domain.NormalizeEmail(req.GetEmail()), clientIP(ctx)
-	if err := s.store.CheckLoginAllowed(ctx, email, ip, s.limits); err != nil {
+	email := domain.NormalizeEmail(req.GetEmail())
+	// Unknown emails are admitted and counted alike, so that throttling
+	// does not tell whether an account exists.
+	if err := s.admitAttempt(ctx, email); err != nil {
 		return nil, err
 	}
 	u, hash, err := s.store.GetCredentials(ctx, email)
@@ -78,7 +81,7 @@ func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1
 		if err := s.hasher.VerifyDummy(ctx, req.GetPassword()); err != nil {
 			return nil, err
 		}
-		return nil, s.failLogin(ctx, email, ip)
+		return nil, s.failedAttempt(ctx, badCredentials())
 	case err != nil:
 		return nil, err
 	}
@@ -87,7 +90,7 @@ func (s *AuthServer) Login(ctx context.Context, req *hmbv1.LoginRequest) (*hmbv1
 		return nil, err
 	}
 	if !ok || !u.Active {
-		return nil, s.failLogin(ctx, email, ip)
+		return nil, s.failedAttempt(ctx, badCredentials())
 	}
 	if err := s.store.ClearLoginFailures(ctx, email); err != nil {
 		return nil, err
@@ -110,11 +113,41 @@ func (s *AuthServer) upgradeHash(ctx context.Context, userID, password string) {
 	}
 }
 
-func (s *AuthServer) failLogin(ctx context.Context, email, ip string) error {
-	if err := s.store.RecordLoginFailure(ctx, email, ip, s.limits); err != nil {
+// addressSlotsAhead is how many turns an attempt from a client address over
+// its limit may wait for: a handful of people behind one proxy are served
+// in turn, and a flood is refused rather than kept waiting.
+const addressSlotsAhead = 3
+
+// admitAttempt lets a password check for email from the caller's address
+// go ahead once it is counted (see store.AdmitLogin), waiting for the
+// address's slot if it has to. The wait holds no database connection, and
+// is never longer than the request has left.
+func (s *AuthServer) admitAttempt(ctx context.Context, email string) error {
+	maxWait := addressSlotsAhead * s.limits.AddressInterval
+	if deadline, ok := ctx.Deadline(); ok {
+		maxWait = min(maxWait, time.Until(deadline))
+	}
+	wait, err := s.store.AdmitLogin(ctx, email, clientIP(ctx), s.limits, maxWait)
+	if err != nil || wait <= 0 {
 		return err
 	}
-	return badCredentials()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// failedAttempt ends an admitted attempt whose password was wrong: its
+// failure is already counted, so it only prunes old ones and returns err.
+func (s *AuthServer) failedAttempt(ctx context.Context, err error) error {
+	if perr := s.store.PruneLoginFailures(ctx, s.limits); perr != nil {
+		return perr
+	}
+	return err
 }
 
 func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*hmbv1.AuthSession, error) {
@@ -175,12 +208,21 @@ func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswo
 	if err != nil || !u.Active {
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
 	}
+	// Checking the current password is a sign-in by another name: counted
+	// and locked out alike, or a stolen access token would buy unlimited
+	// guesses.
+	if err := s.admitAttempt(ctx, u.Email); err != nil {
+		return nil, err
+	}
 	ok, _, err := s.hasher.Verify(ctx, current, req.GetCurrentPassword())
 	if err != nil {
 		return nil, err
 	}
 	if !ok {
-		return nil, domain.Errorf(domain.ErrInvalid, "INVALID_CURRENT_PASSWORD", "current_password: the current password is incorrect")
+		return nil, s.failedAttempt(ctx, domain.Errorf(domain.ErrInvalid, "INVALID_CURRENT_PASSWORD", "current_password: the current password is incorrect"))
+	}
+	if err := s.store.ClearLoginFailures(ctx, u.Email); err != nil {
+		return nil, err
 	}
 	hash, err := s.hasher.Hash(ctx, req.GetNewPassword())
 	if err != nil {

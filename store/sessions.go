@@ -112,44 +112,69 @@ func (s *Store) EndAllSessions(ctx context.Context, userID string) error {
 type LoginLimits struct {
 	Window        time.Duration
 	MaxPerAccount int
-	MaxPerAddress int
+	// MaxPerAddress failures from one client address within the window
+	// space its further attempts AddressInterval apart; 0 turns it off.
+	MaxPerAddress   int
+	AddressInterval time.Duration
 }
 
-// CheckLoginAllowed fails with ErrResourceExhausted, reason
-// TOO_MANY_LOGIN_ATTEMPTS and a RetryAfter, while the account or the client
-// address has too many recent failures.
-func (s *Store) CheckLoginAllowed(ctx context.Context, email, clientIP string, l LoginLimits) error {
-	row, err := s.queries.CountLoginFailures(ctx, db.CountLoginFailuresParams{
-		Email: email, ClientIp: clientIP, WindowLength: interval(l.Window),
+// AdmitLogin decides whether a sign-in attempt may check its password, and
+// counts it as a failure before it does, atomically and for every instance
+// alike, so that concurrent guesses cannot all slip under the limit. It
+// returns how long the caller must wait before checking: a client address
+// over its limit gets the next free slot, at most maxWait away. It fails
+// with ErrResourceExhausted and a RetryAfter, reason TOO_MANY_LOGIN_ATTEMPTS
+// while the account has too many recent failures, or
+// TOO_MANY_ATTEMPTS_FROM_ADDRESS when the address has no slot within
+// maxWait. A correct password must then be followed by ClearLoginFailures.
+func (s *Store) AdmitLogin(ctx context.Context, email, clientIP string, l LoginLimits, maxWait time.Duration) (time.Duration, error) {
+	var row db.AdmitLoginAttemptRow
+	err := s.inTx(ctx, func(q *db.Queries) error {
+		if err := q.LockLoginAccount(ctx, email); err != nil {
+			return err
+		}
+		if l.MaxPerAddress > 0 {
+			if err := q.LockLoginAddress(ctx, clientIP); err != nil {
+				return err
+			}
+		}
+		var err error
+		row, err = q.AdmitLoginAttempt(ctx, db.AdmitLoginAttemptParams{
+			Email: email, ClientIp: clientIP, WindowLength: interval(l.Window),
+			MaxPerAccount: int32(l.MaxPerAccount), MaxPerAddress: int32(l.MaxPerAddress),
+			AddressInterval: interval(l.AddressInterval), MaxWait: interval(max(maxWait, 0)),
+		})
+		return err
 	})
-	if err != nil {
-		return interpretError(err)
-	}
-	var oldest time.Time
 	switch {
-	case int(row.EmailFailures) >= l.MaxPerAccount:
-		oldest = row.EmailOldest.Time
-	case l.MaxPerAddress > 0 && int(row.IpFailures) >= l.MaxPerAddress:
-		oldest = row.IpOldest.Time
-	default:
-		return nil
+	case err != nil:
+		return 0, err
+	case row.AccountLocked:
+		return 0, &domain.Error{
+			Kind: domain.ErrResourceExhausted, Reason: "TOO_MANY_LOGIN_ATTEMPTS",
+			Message: "too many failed sign-in attempts; try again later", RetryAfter: retryAfter(row.UnlockWait),
+		}
+	case !row.Admitted:
+		return 0, &domain.Error{
+			Kind: domain.ErrResourceExhausted, Reason: "TOO_MANY_ATTEMPTS_FROM_ADDRESS",
+			Message: "too many sign-in attempts from this address; try again shortly", RetryAfter: retryAfter(row.SlotWait),
+		}
 	}
-	wait := time.Until(oldest.Add(l.Window)).Round(time.Second)
-	if wait < time.Second {
-		wait = time.Second
-	}
-	return &domain.Error{
-		Kind: domain.ErrResourceExhausted, Reason: "TOO_MANY_LOGIN_ATTEMPTS",
-		Message: "too many failed sign-in attempts; try again later", RetryAfter: wait,
-	}
+	return seconds(row.SlotWait), nil
 }
 
-// RecordLoginFailure notes a failed sign-in, dropping failures older than
-// the window as it goes.
-func (s *Store) RecordLoginFailure(ctx context.Context, email, clientIP string, l LoginLimits) error {
-	if err := s.queries.RecordLoginFailure(ctx, db.RecordLoginFailureParams{Email: email, ClientIp: clientIP}); err != nil {
-		return interpretError(err)
-	}
+// retryAfter is a wait in seconds rounded to what a client can act on.
+func retryAfter(secs float64) time.Duration {
+	return max(seconds(secs).Round(time.Second), time.Second)
+}
+
+func seconds(secs float64) time.Duration {
+	return max(time.Duration(secs*float64(time.Second)), 0)
+}
+
+// PruneLoginFailures drops failures older than the window, keeping the
+// table as small as the throttling needs.
+func (s *Store) PruneLoginFailures(ctx context.Context, l LoginLimits) error {
 	return interpretError(s.queries.PruneLoginFailures(ctx, interval(l.Window)))
 }
 

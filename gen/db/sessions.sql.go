@@ -11,51 +11,100 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const clearLoginFailures = `-- name: ClearLoginFailures :exec
-DELETE FROM login_failures WHERE email = $1
+const admitLoginAttempt = `-- name: AdmitLoginAttempt :one
+WITH recent AS (
+    SELECT
+        count(*) FILTER (WHERE f.email = $1) AS account_failures,
+        min(f.create_time) FILTER (WHERE f.email = $1) AS account_oldest,
+        count(*) FILTER (WHERE f.client_ip = $2) AS address_failures,
+        max(f.create_time) FILTER (WHERE f.client_ip = $2) AS address_latest
+    FROM login_failures AS f
+    WHERE (f.email = $1 OR f.client_ip = $2)
+      AND f.create_time > statement_timestamp() - $3::interval
+), decision AS (
+    SELECT
+        account_failures >= $4::int AS account_locked,
+        coalesce(account_oldest, statement_timestamp()) + $3::interval AS unlock_time,
+        CASE WHEN $5::int > 0 AND address_failures >= $5::int
+            THEN greatest(statement_timestamp(), address_latest + $6::interval)
+            ELSE statement_timestamp()
+        END AS slot_time
+    FROM recent
+), admitted AS (
+    INSERT INTO login_failures (email, client_ip, create_time)
+    SELECT $1, $2, slot_time FROM decision
+    WHERE NOT account_locked AND slot_time <= statement_timestamp() + $7::interval
+    RETURNING id
+)
+SELECT
+    EXISTS (SELECT 1 FROM admitted) AS admitted,
+    account_locked,
+    extract(epoch FROM unlock_time - statement_timestamp())::float8 AS unlock_wait,
+    extract(epoch FROM slot_time - statement_timestamp())::float8 AS slot_wait
+FROM decision
 `
 
+type AdmitLoginAttemptParams struct {
+	Email           string
+	ClientIp        string
+	WindowLength    pgtype.Interval
+	MaxPerAccount   int32
+	MaxPerAddress   int32
+	AddressInterval pgtype.Interval
+	MaxWait         pgtype.Interval
+}
+
+type AdmitLoginAttemptRow struct {
+	Admitted      bool
+	AccountLocked bool
+	UnlockWait    float64
+	SlotWait      float64
+}
+
+// Decides, under the locks above, whether an attempt may go on to check its
+// password, and if so records it as a failure at once, so that attempts
+// admitted after it count it; a correct password deletes it again. An
+// account at max_per_account is refused. An address at max_per_address
+// gets one attempt per address_interval: the attempt takes the address's
+// next slot, if that is at most max_wait away, and its row is dated to the
+// slot so that the next attempt starts counting from there. A separate
+// statement from the locks, so that its snapshot sees what the previous
+// holder committed. Waits are in seconds on the database's clock, which
+// every instance shares.
+func (q *Queries) AdmitLoginAttempt(ctx context.Context, arg AdmitLoginAttemptParams) (AdmitLoginAttemptRow, error) {
+	row := q.db.QueryRow(ctx, admitLoginAttempt,
+		arg.Email,
+		arg.ClientIp,
+		arg.WindowLength,
+		arg.MaxPerAccount,
+		arg.MaxPerAddress,
+		arg.AddressInterval,
+		arg.MaxWait,
+	)
+	var i AdmitLoginAttemptRow
+	err := row.Scan(
+		&i.Admitted,
+		&i.AccountLocked,
+		&i.UnlockWait,
+		&i.SlotWait,
+	)
+	return i, err
+}
+
+const clearLoginFailures = `-- name: ClearLoginFailures :exec
+WITH account_lock AS (
+    SELECT pg_advisory_xact_lock(hashtextextended('login account ' || $1::text, 0))
+)
+DELETE FROM login_failures WHERE email = $1 AND EXISTS (SELECT FROM account_lock)
+`
+
+// Forgets an account's failures after a correct password, under the
+// account's lock (the key LockLoginAccount takes): attempts already waiting for admission are decided
+// against the failures as they were, so a success in the middle of a burst
+// does not let the rest of it through.
 func (q *Queries) ClearLoginFailures(ctx context.Context, email string) error {
 	_, err := q.db.Exec(ctx, clearLoginFailures, email)
 	return err
-}
-
-const countLoginFailures = `-- name: CountLoginFailures :one
-SELECT
-    count(*) FILTER (WHERE email = $1)::int AS email_failures,
-    coalesce(min(create_time) FILTER (WHERE email = $1), now())::timestamptz AS email_oldest,
-    count(*) FILTER (WHERE client_ip = $2)::int AS ip_failures,
-    coalesce(min(create_time) FILTER (WHERE client_ip = $2), now())::timestamptz AS ip_oldest
-FROM login_failures
-WHERE (email = $1 OR client_ip = $2)
-  AND create_time > now() - $3::interval
-`
-
-type CountLoginFailuresParams struct {
-	Email        string
-	ClientIp     string
-	WindowLength pgtype.Interval
-}
-
-type CountLoginFailuresRow struct {
-	EmailFailures int32
-	EmailOldest   pgtype.Timestamptz
-	IpFailures    int32
-	IpOldest      pgtype.Timestamptz
-}
-
-// Failures in the window for the account and for the client address, and
-// when the oldest of each leaves the window.
-func (q *Queries) CountLoginFailures(ctx context.Context, arg CountLoginFailuresParams) (CountLoginFailuresRow, error) {
-	row := q.db.QueryRow(ctx, countLoginFailures, arg.Email, arg.ClientIp, arg.WindowLength)
-	var i CountLoginFailuresRow
-	err := row.Scan(
-		&i.EmailFailures,
-		&i.EmailOldest,
-		&i.IpFailures,
-		&i.IpOldest,
-	)
-	return i, err
 }
 
 const createRefreshToken = `-- name: CreateRefreshToken :exec
@@ -103,26 +152,35 @@ func (q *Queries) GetRefreshToken(ctx context.Context, tokenHash []byte) (GetRef
 	return i, err
 }
 
+const lockLoginAccount = `-- name: LockLoginAccount :exec
+SELECT pg_advisory_xact_lock(hashtextextended('login account ' || $1::text, 0))
+`
+
+// Serialises the admission of sign-in attempts for one account across every
+// instance until the transaction ends. Transaction-scoped, so it holds
+// behind PgBouncer in transaction mode, where a session lock would not.
+func (q *Queries) LockLoginAccount(ctx context.Context, email string) error {
+	_, err := q.db.Exec(ctx, lockLoginAccount, email)
+	return err
+}
+
+const lockLoginAddress = `-- name: LockLoginAddress :exec
+SELECT pg_advisory_xact_lock(hashtextextended('login address ' || $1::text, 0))
+`
+
+// The same for one client address. Always taken after the account's lock,
+// so that two admissions never wait for each other in a cycle.
+func (q *Queries) LockLoginAddress(ctx context.Context, clientIp string) error {
+	_, err := q.db.Exec(ctx, lockLoginAddress, clientIp)
+	return err
+}
+
 const pruneLoginFailures = `-- name: PruneLoginFailures :exec
 DELETE FROM login_failures WHERE create_time < now() - $1::interval
 `
 
 func (q *Queries) PruneLoginFailures(ctx context.Context, windowLength pgtype.Interval) error {
 	_, err := q.db.Exec(ctx, pruneLoginFailures, windowLength)
-	return err
-}
-
-const recordLoginFailure = `-- name: RecordLoginFailure :exec
-INSERT INTO login_failures (email, client_ip) VALUES ($1, $2)
-`
-
-type RecordLoginFailureParams struct {
-	Email    string
-	ClientIp string
-}
-
-func (q *Queries) RecordLoginFailure(ctx context.Context, arg RecordLoginFailureParams) error {
-	_, err := q.db.Exec(ctx, recordLoginFailure, arg.Email, arg.ClientIp)
 	return err
 }
 

@@ -53,7 +53,10 @@ export interface paths {
         put?: never;
         /**
          * ChangePassword replaces the signed-in user's password, ends every
-         *     session, and returns a new one for the caller.
+         *     session, and returns a new one for the caller. The current password is
+         *     checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+         *     INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+         *     locked account is refused as Login refuses it.
          */
         post: operations["AuthService_ChangePassword"];
         delete?: never;
@@ -75,7 +78,10 @@ export interface paths {
          * Login signs in with email and password. A wrong password, an unknown
          *     email and a deactivated account fail identically with UNAUTHENTICATED.
          *     After repeated failures an account is locked for a while
-         *     (RESOURCE_EXHAUSTED, with Retry-After over REST).
+         *     (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+         *     over REST). A client address with many failures is slowed down instead:
+         *     its attempts wait for a turn, and one that finds none soon fails with
+         *     RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
          */
         post: operations["AuthService_Login"];
         delete?: never;

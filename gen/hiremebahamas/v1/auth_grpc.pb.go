@@ -46,7 +46,10 @@ type AuthServiceClient interface {
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
 	// After repeated failures an account is locked for a while
-	// (RESOURCE_EXHAUSTED, with Retry-After over REST).
+	// (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+	// over REST). A client address with many failures is slowed down instead:
+	// its attempts wait for a turn, and one that finds none soon fails with
+	// RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
@@ -57,7 +60,10 @@ type AuthServiceClient interface {
 	// LogoutAll ends every session of the signed-in user.
 	LogoutAll(ctx context.Context, in *LogoutAllRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// ChangePassword replaces the signed-in user's password, ends every
-	// session, and returns a new one for the caller.
+	// session, and returns a new one for the caller. The current password is
+	// checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+	// locked account is refused as Login refuses it.
 	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*AuthSession, error)
 }
 
@@ -147,7 +153,10 @@ type AuthServiceServer interface {
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
 	// After repeated failures an account is locked for a while
-	// (RESOURCE_EXHAUSTED, with Retry-After over REST).
+	// (RESOURCE_EXHAUSTED, reason TOO_MANY_LOGIN_ATTEMPTS, with Retry-After
+	// over REST). A client address with many failures is slowed down instead:
+	// its attempts wait for a turn, and one that finds none soon fails with
+	// RESOURCE_EXHAUSTED, reason TOO_MANY_ATTEMPTS_FROM_ADDRESS.
 	Login(context.Context, *LoginRequest) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
@@ -158,7 +167,10 @@ type AuthServiceServer interface {
 	// LogoutAll ends every session of the signed-in user.
 	LogoutAll(context.Context, *LogoutAllRequest) (*emptypb.Empty, error)
 	// ChangePassword replaces the signed-in user's password, ends every
-	// session, and returns a new one for the caller.
+	// session, and returns a new one for the caller. The current password is
+	// checked like a sign-in: a wrong one (INVALID_ARGUMENT, reason
+	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
+	// locked account is refused as Login refuses it.
 	ChangePassword(context.Context, *ChangePasswordRequest) (*AuthSession, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
