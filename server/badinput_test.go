@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/hiremebahamas/api/auth"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
@@ -404,6 +405,8 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 		post("string for list", withJob(`"title":"Chef","skills":"cooking"`), bad, invJSON, "unexpected token"),
 		post("fraction for enum", withJob(`"title":"Chef","salary":{"period":1.5}`), bad, invJSON, "period"),
 		post("bad timestamp", withJob(`"title":"Chef","expire_time":"yesterday"`), bad, invJSON, "Timestamp"),
+		post("timestamp past year 9999", withJob(`"title":"Chef","expire_time":"10000-01-01T00:00:00Z"`), bad, invJSON, "Timestamp"),
+		post("expiry at the end of year 9999", withJob(`"title":"Chef","expire_time":"9999-12-31T23:59:59Z"`), bad, "INVALID_JOB_EXPIRE_TIME", "job.expire_time"),
 		post("number beyond float64", withJob(`"title":"Chef","salary":{"min":1e400}`), bad, invJSON, "double field min"),
 
 		// Unknown and out-of-range enum values.
@@ -794,6 +797,19 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 			return err
 		}},
 		{name: "location 1000", ctx: emp, call: updateMe(&hmbv1.User{Location: 1000}, "location"), code: inv, message: "user.location"},
+
+		// Times JSON cannot carry: stored, they would break every REST
+		// answer that includes the job.
+		{name: "expiry past year 9999", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", ExpireTime: &timestamppb.Timestamp{Seconds: 253402300800}}),
+			code: inv, reason: "INVALID_TIMESTAMP", message: "job.expire_time"},
+		{name: "expiry before year 1", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", ExpireTime: &timestamppb.Timestamp{Seconds: math.MinInt64}}),
+			code: inv, reason: "INVALID_TIMESTAMP", message: "job.expire_time"},
+		{name: "negative nanos", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", ExpireTime: &timestamppb.Timestamp{Seconds: time.Now().Unix() + 3600, Nanos: -1}}),
+			code: inv, reason: "INVALID_TIMESTAMP", message: "job.expire_time"},
+		{name: "output-only time past year 9999", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", UpdateTime: &timestamppb.Timestamp{Seconds: math.MaxInt64}}),
+			code: inv, reason: "INVALID_TIMESTAMP", message: "job.update_time"},
+		{name: "expiry in year 9999", ctx: emp, call: createJob(&hmbv1.Job{Title: "Chef", ExpireTime: timestamppb.New(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))}),
+			code: inv, reason: "INVALID_JOB_EXPIRE_TIME", message: "2 years"},
 
 		// Huge messages.
 		{name: "message beyond GRPC_MAX_MSG_BYTES", ctx: emp, code: codes.ResourceExhausted, message: "larger than max",
