@@ -195,20 +195,7 @@ func TestSlowClients(t *testing.T) {
 		if _, err := io.WriteString(conn, head); err != nil {
 			t.Fatal(err)
 		}
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(200 * time.Millisecond):
-					if _, err := io.WriteString(conn, " "); err != nil {
-						return
-					}
-				}
-			}
-		}()
+		defer trickle(func() error { _, err := io.WriteString(conn, " "); return err })()
 		_ = conn.SetReadDeadline(time.Now().Add(15 * time.Second))
 		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 		if err != nil {
@@ -231,20 +218,7 @@ func TestSlowClients(t *testing.T) {
 		if err := c.data(1, prefix); err != nil {
 			t.Fatal(err)
 		}
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			for {
-				select {
-				case <-stop:
-					return
-				case <-time.After(200 * time.Millisecond):
-					if c.data(1, []byte{0x08}) != nil {
-						return
-					}
-				}
-			}
-		}()
+		defer trickle(func() error { return c.data(1, []byte{0x08}) })()
 		ended, goaway := false, false
 		timeout := time.After(20 * time.Second)
 		for !ended || !goaway {
@@ -269,6 +243,25 @@ func TestSlowClients(t *testing.T) {
 			}
 		}
 	})
+}
+
+// trickle calls send every 200 ms until it fails or the returned stop is
+// called: a client sending a request a byte at a time.
+func trickle(send func() error) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(200 * time.Millisecond):
+				if send() != nil {
+					return
+				}
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 // TestConnectionLimit holds MAX_CONNECTIONS connections open: the next one
