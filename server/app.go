@@ -142,7 +142,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if err != nil {
 		return nil, fmt.Errorf("listen on PORT: %w", err)
 	}
-	a.split = newSplitter(limitConns(lis, cfg.MaxConnections), cfg.ReadHeaderTimeout, log)
+	a.split = newSplitter(limitConns(lis, cfg.MaxConnections), cfg.ReadHeaderTimeout, a.http.MaxHeaderBytes, log)
 	if cfg.GRPCPort != 0 {
 		if a.grpcLis, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.GRPCPort))); err != nil {
 			return nil, fmt.Errorf("listen on GRPC_PORT: %w", err)

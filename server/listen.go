@@ -19,7 +19,9 @@ import (
 // ServeHTTP, a much slower transport), the splitter looks at the start of each
 // connection and hands it whole to grpc.Server or http.Server:
 //
-//   - anything that does not open with the HTTP/2 client preface is HTTP/1.x;
+//   - anything that does not open with the HTTP/2 client preface is HTTP/1.x,
+//     whose requests are checked for framing a proxy could read otherwise
+//     (framing.go);
 //   - HTTP/2 with prior knowledge is gRPC if its first request's content-type
 //     is application/grpc, otherwise REST over cleartext HTTP/2.
 //
@@ -48,18 +50,19 @@ const (
 
 // splitter accepts connections from root and queues each for gRPC or HTTP.
 type splitter struct {
-	root    net.Listener
-	grpc    *connQueue
-	http    *connQueue
-	timeout time.Duration
-	log     *slog.Logger
+	root           net.Listener
+	grpc           *connQueue
+	http           *connQueue
+	timeout        time.Duration
+	maxHeaderBytes int // the HTTP server's, for checking HTTP/1.x framing
+	log            *slog.Logger
 	// classifying holds a token for each connection being classified.
 	classifying chan struct{}
 }
 
-func newSplitter(root net.Listener, timeout time.Duration, log *slog.Logger) *splitter {
-	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout, log: log,
-		classifying: make(chan struct{}, maxClassifying)}
+func newSplitter(root net.Listener, timeout time.Duration, maxHeaderBytes int, log *slog.Logger) *splitter {
+	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout,
+		maxHeaderBytes: maxHeaderBytes, log: log, classifying: make(chan struct{}, maxClassifying)}
 }
 
 // serve accepts until root is closed.
@@ -110,11 +113,15 @@ func (s *splitter) route(c net.Conn) {
 		c.Close()
 		return
 	}
-	q := s.http
-	if isGRPC {
-		q = s.grpc
+	rc := &replayConn{Conn: c, pending: replay}
+	switch {
+	case isGRPC:
+		s.grpc.push(rc)
+	case bytes.HasPrefix(replay, []byte(http2.ClientPreface)):
+		s.http.push(rc) // cleartext HTTP/2, whose frames say where each request ends
+	default:
+		s.http.push(newHTTP1Conn(rc, s.maxHeaderBytes))
 	}
-	q.push(&replayConn{Conn: c, pending: replay})
 }
 
 // classify reads the start of a connection and returns whether it carries
