@@ -100,7 +100,12 @@ func logRequest(ctx context.Context, log *slog.Logger, method, path string, stat
 	level := levelForStatus(status)
 	outcome := call.outcome.Load()
 	if outcome != nil {
-		level = max(level, outcome.level)
+		// The call's level, which keeps probes at debug, unless the answer
+		// failed here.
+		level = outcome.level
+		if status >= 500 {
+			level = max(level, slog.LevelWarn)
+		}
 	}
 	renderErr := call.renderErr.Load()
 	if renderErr != nil {

@@ -143,6 +143,22 @@ func TestUnservableAnswerIsLoggedAsFailure(t *testing.T) {
 	}
 }
 
+// TestRESTLogLevels: a REST request is logged at the level of its call, so
+// that load balancers' probes stay at debug, and at least at warn when its
+// answer failed.
+func TestRESTLogLevels(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	for path, want := range map[string]string{"/health": "DEBUG", "/live": "DEBUG", "/api/v1/jobs": "INFO", "/nope": "INFO"} {
+		_, header, _ := s.do(t, http.MethodGet, path, nil)
+		id := header.Get("X-Request-Id")
+		eventually(t, 2*time.Second, "the log line of "+path, func() bool { return logLine(s.logs, id) != nil })
+		if got := logLine(s.logs, id)["level"]; got != want {
+			t.Errorf("GET %s logged at %v; want %s", path, got, want)
+		}
+	}
+}
+
 // logLine returns the "request" log line with the request id, or nil.
 func logLine(logs *syncBuffer, requestID string) map[string]any {
 	for _, rec := range logs.lines("request") {
