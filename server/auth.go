@@ -169,7 +169,7 @@ func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*h
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil || !u.Active {
 		clearRefreshCookie(ctx)
-		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
+		return nil, accountInactive()
 	}
 	return s.session(ctx, u, token)
 }
@@ -206,7 +206,7 @@ func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswo
 	}
 	u, current, err := s.store.GetCredentialsByID(ctx, c.UserID)
 	if err != nil || !u.Active {
-		return nil, domain.Errorf(domain.ErrUnauthenticated, "ACCOUNT_INACTIVE", "this account no longer exists or is deactivated")
+		return nil, accountInactive()
 	}
 	// Checking the current password is a sign-in by another name: counted
 	// and locked out alike, or a stolen access token would buy unlimited

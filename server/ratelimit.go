@@ -204,11 +204,8 @@ func (l *limits) clientStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServe
 // rateLimitUnary limits gRPC clients on the network; REST calls were
 // limited before the gateway, and probes never are.
 func (l *limits) rateLimitUnary(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if fromGateway(ctx) || isProbe(info.FullMethod) {
-		return handler(ctx, req)
-	}
-	if ok, wait := l.forMethod(info.FullMethod).allow(clientIP(ctx)); !ok {
-		return nil, rateLimited(wait)
+	if err := l.limitCall(ctx, info.FullMethod); err != nil {
+		return nil, err
 	}
 	return handler(ctx, req)
 }
@@ -216,13 +213,21 @@ func (l *limits) rateLimitUnary(ctx context.Context, req any, info *grpc.UnarySe
 // rateLimitStream limits the streams gRPC clients open as rateLimitUnary
 // limits calls: each stream takes a token when it starts.
 func (l *limits) rateLimitStream(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	ctx := ss.Context()
-	if !fromGateway(ctx) && !isProbe(info.FullMethod) {
-		if ok, wait := l.forMethod(info.FullMethod).allow(clientIP(ctx)); !ok {
-			return rateLimited(wait)
-		}
+	if err := l.limitCall(ss.Context(), info.FullMethod); err != nil {
+		return err
 	}
 	return handler(srv, ss)
+}
+
+// limitCall takes a token for a network gRPC call or stream of method.
+func (l *limits) limitCall(ctx context.Context, method string) error {
+	if fromGateway(ctx) || isProbe(method) {
+		return nil
+	}
+	if ok, wait := l.forMethod(method).allow(clientIP(ctx)); !ok {
+		return rateLimited(wait)
+	}
+	return nil
 }
 
 func isProbe(method string) bool {
