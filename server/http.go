@@ -17,6 +17,7 @@ import (
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -121,7 +122,7 @@ func logRequest(ctx context.Context, log *slog.Logger, method, path string, stat
 		attrs = append(attrs, slog.String("client", call.client))
 	}
 	if outcome != nil {
-		attrs = append(attrs, outcome.attrs...)
+		attrs = outcome.appendAttrs(attrs)
 	}
 	attrs = append(attrs, slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", id))
 	if renderErr != nil {
@@ -195,11 +196,22 @@ type gatewayCall struct {
 	client string // the caller's address, as the HTTP side resolved it
 }
 
-// rpcOutcome is what the gRPC side logs of a call: its level and the
-// attributes naming the RPC, its code and why it failed.
+// rpcOutcome is what the gRPC side logs of a call: its level, the RPC and
+// its status.
 type rpcOutcome struct {
-	level slog.Level
-	attrs []slog.Attr
+	level  slog.Level
+	method string
+	status *status.Status
+}
+
+// appendAttrs adds the attributes naming the RPC, its code and why it
+// failed.
+func (o *rpcOutcome) appendAttrs(attrs []slog.Attr) []slog.Attr {
+	attrs = append(attrs, slog.String("rpc", o.method), slog.String("code", o.status.Code().String()))
+	if o.status.Code() != codes.OK {
+		attrs = append(attrs, slog.String("reason", reasonOf(o.status)), slog.String("error", o.status.Message()))
+	}
+	return attrs
 }
 
 // gatewayMethod returns the RPC that served a REST request, or "".

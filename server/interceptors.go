@@ -193,13 +193,10 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	case codes.Unavailable, codes.DeadlineExceeded:
 		level = slog.LevelWarn
 	}
-	outcome := []slog.Attr{slog.String("rpc", method), slog.String("code", st.Code().String())}
-	if st.Code() != codes.OK {
-		outcome = append(outcome, slog.String("reason", reasonOf(st)), slog.String("error", st.Message()))
-	}
+	outcome := &rpcOutcome{level: level, method: method, status: st}
 	if fromGateway(ctx) {
 		if call := outerCall(ctx); call != nil {
-			call.outcome.Store(&rpcOutcome{level: level, attrs: outcome})
+			call.outcome.Store(outcome)
 			return
 		}
 	}
@@ -214,7 +211,7 @@ func logCall(ctx context.Context, log *slog.Logger, method string, start time.Ti
 	if c := clientIP(ctx); c != "" {
 		attrs = append(attrs, slog.String("client", c))
 	}
-	attrs = append(attrs, outcome...)
+	attrs = outcome.appendAttrs(attrs)
 	attrs = append(attrs,
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 		slog.String("request_id", requestIDFrom(ctx)))
