@@ -236,8 +236,11 @@ func (c *replayConn) Read(p []byte) (int, error) {
 // connection with input still unread (headers over MaxHeaderBytes, say) it
 // half-closes and waits, so that the client reads its answer and the end of
 // it rather than a reset that discards both.
-func (c *replayConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+func (c *replayConn) CloseWrite() error { return closeWrite(c.Conn) }
+
+// closeWrite half-closes c if it can: connection wrappers pass it through.
+func closeWrite(c net.Conn) error {
+	if cw, ok := c.(interface{ CloseWrite() error }); ok {
 		return cw.CloseWrite()
 	}
 	return errors.ErrUnsupported

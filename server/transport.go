@@ -119,12 +119,7 @@ func (c *limitedConn) Close() error {
 	return err
 }
 
-func (c *limitedConn) CloseWrite() error {
-	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
-		return cw.CloseWrite()
-	}
-	return errors.ErrUnsupported
-}
+func (c *limitedConn) CloseWrite() error { return closeWrite(c.Conn) }
 
 // errRequestTooSlow ends a gRPC call whose request message did not arrive
 // within READ_TIMEOUT.
