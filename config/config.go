@@ -33,12 +33,16 @@ type Config struct {
 	// then read from those variables by the OpenTelemetry SDK.
 	Tracing bool
 
-	DatabaseURL      string
-	DBMinConns       int
-	DBMaxConns       int
-	DBConnectTimeout time.Duration
-	DBCheckTimeout   time.Duration
-	MigrateOnStart   bool
+	DatabaseURL string
+	// DatabaseDirectURL reaches the same database without a pooler in
+	// between, for what a transaction-mode pooler cannot carry: migrations'
+	// session lock and LISTEN. Empty: DatabaseURL is used for migrations.
+	DatabaseDirectURL string
+	DBMinConns        int
+	DBMaxConns        int
+	DBConnectTimeout  time.Duration
+	DBCheckTimeout    time.Duration
+	MigrateOnStart    bool
 
 	JWTSecretKey string
 	// JWTPreviousKeys still verify tokens after a rotation.
@@ -139,6 +143,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	r.str(&c.Env, "env", "ENV", "development or production")
 	r.level(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
 	r.secret(&c.DatabaseURL, "database-url", "DATABASE_URL", "PostgreSQL connection URL")
+	r.secret(&c.DatabaseDirectURL, "database-direct-url", "DATABASE_DIRECT_URL", "direct (unpooled) URL of the same database, for migrations and notifications (empty: DATABASE_URL)")
 	r.integer(&c.DBMinConns, "db-min-conns", "DB_MIN_CONNS", "connections the pool keeps open")
 	r.integer(&c.DBMaxConns, "db-max-conns", "DB_MAX_CONNS", "most connections the pool opens")
 	r.duration(&c.DBConnectTimeout, "db-connect-timeout", "DB_CONNECT_TIMEOUT", "time allowed to open one connection")
@@ -238,6 +243,11 @@ func (c *Config) validate(command string) []error {
 	} else if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		// The URL is never echoed: it usually carries a password.
 		bad("DATABASE_URL: not a postgres:// or postgresql:// URL")
+	}
+	if c.DatabaseDirectURL != "" {
+		if u, err := url.Parse(c.DatabaseDirectURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DATABASE_DIRECT_URL: not a postgres:// or postgresql:// URL")
+		}
 	}
 	if c.DBMinConns < 0 || c.DBMaxConns < 1 || c.DBMinConns > c.DBMaxConns {
 		bad("DB_MIN_CONNS, DB_MAX_CONNS: want 0 <= min <= max and max >= 1, got %d and %d", c.DBMinConns, c.DBMaxConns)

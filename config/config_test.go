@@ -51,6 +51,7 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}{
 		{"no database", map[string]string{"DATABASE_URL": ""}, "DATABASE_URL"},
 		{"not a postgres URL", map[string]string{"DATABASE_URL": "mysql://u:hunter2@h/db"}, "DATABASE_URL"},
+		{"direct URL not a postgres URL", map[string]string{"DATABASE_DIRECT_URL": "mysql://u:hunter2@h/db"}, "DATABASE_DIRECT_URL"},
 		{"port not a number", map[string]string{"PORT": "eighty"}, "PORT"},
 		{"port out of range", map[string]string{"PORT": "70000"}, "PORT"},
 		{"grpc port equals port", map[string]string{"PORT": "9000", "GRPC_PORT": "9000"}, "GRPC_PORT"},
