@@ -88,6 +88,12 @@ type Config struct {
 	ReadTimeout time.Duration
 	// GRPCIdleTimeout closes gRPC connections without calls for this long.
 	GRPCIdleTimeout time.Duration
+	// GRPCMaxConnectionAge asks gRPC clients (GOAWAY) to reconnect after
+	// this long, so that long-lived clients spread onto replicas added
+	// since they connected; calls still open then get
+	// GRPCMaxConnectionAgeGrace to finish.
+	GRPCMaxConnectionAge      time.Duration
+	GRPCMaxConnectionAgeGrace time.Duration
 	// MaxConnections bounds the open connections of each listener.
 	MaxConnections int
 }
@@ -121,6 +127,9 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		ShutdownTimeout:   30 * time.Second,
 		MaxBodyBytes:      1 << 20,
 		GRPCMaxMsgBytes:   4 << 20,
+
+		GRPCMaxConnectionAge:      5 * time.Minute,
+		GRPCMaxConnectionAgeGrace: 30 * time.Second,
 
 		RateLimit:     20,
 		RateBurst:     60,
@@ -177,6 +186,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", "time allowed to send a whole request: REST headers and body, a gRPC request message")
 		r.duration(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", "how long an idle keep-alive connection stays open")
 		r.duration(&c.GRPCIdleTimeout, "grpc-idle-timeout", "GRPC_IDLE_TIMEOUT", "how long a gRPC connection without calls stays open")
+		r.duration(&c.GRPCMaxConnectionAge, "grpc-max-connection-age", "GRPC_MAX_CONNECTION_AGE", "how long a gRPC connection lives before the client is asked to reconnect")
+		r.duration(&c.GRPCMaxConnectionAgeGrace, "grpc-max-connection-age-grace", "GRPC_MAX_CONNECTION_AGE_GRACE", "time calls still open on a gRPC connection past its age get to finish")
 		r.integer(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", "most connections open at once on each port")
 		r.duration(&c.DrainDelay, "drain-delay", "DRAIN_DELAY", "time between reporting NOT_SERVING and closing listeners")
 		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
@@ -278,6 +289,8 @@ func (c *Config) validate(command string) []error {
 	positive(&errs, "READ_HEADER_TIMEOUT", c.ReadHeaderTimeout)
 	positive(&errs, "IDLE_TIMEOUT", c.IdleTimeout)
 	positive(&errs, "GRPC_IDLE_TIMEOUT", c.GRPCIdleTimeout)
+	positive(&errs, "GRPC_MAX_CONNECTION_AGE", c.GRPCMaxConnectionAge)
+	positive(&errs, "GRPC_MAX_CONNECTION_AGE_GRACE", c.GRPCMaxConnectionAgeGrace)
 	if c.ReadTimeout < c.ReadHeaderTimeout {
 		bad("READ_TIMEOUT: %s is shorter than READ_HEADER_TIMEOUT (%s), which it includes", c.ReadTimeout, c.ReadHeaderTimeout)
 	}

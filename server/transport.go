@@ -40,6 +40,9 @@ func grpcLimits(cfg config.Config) []grpc.ServerOption {
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{
 			MaxConnectionIdle: cfg.GRPCIdleTimeout, Time: keepaliveTime, Timeout: keepaliveTimeout,
+			// A client keeps its connections until told otherwise, so without
+			// an age the replicas added by a scale-up would get none of it.
+			MaxConnectionAge: cfg.GRPCMaxConnectionAge, MaxConnectionAgeGrace: cfg.GRPCMaxConnectionAgeGrace,
 		}),
 		grpc.ConnectionTimeout(cfg.ReadHeaderTimeout),
 		grpc.InTapHandle(requestReadTap(cfg.ReadTimeout)),

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -164,4 +165,93 @@ func TestGRPCMessageLimit(t *testing.T) {
 	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}); err != nil {
 		t.Errorf("the connection is unusable after refusing a large message: %v", err)
 	}
+}
+
+// A gRPC connection older than GRPC_MAX_CONNECTION_AGE is told to go away,
+// and the client moves its calls to a new one without any failing: that is
+// how long-lived clients reach replicas started after they connected.
+func TestGRPCConnectionAge(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg.GRPCMaxConnectionAge, cfg.GRPCMaxConnectionAgeGrace = 300*time.Millisecond, 5*time.Second
+	s := start(t, cfg)
+
+	var mu sync.Mutex
+	var dials, aged int // connections opened, and told to go away
+	conn, err := grpc.NewClient(s.app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
+			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+			if err != nil {
+				return nil, err
+			}
+			mu.Lock()
+			dials++
+			mu.Unlock()
+			var once sync.Once
+			return watchGoAway(c, func() {
+				// The server may send more than one GOAWAY while it drains
+				// a connection.
+				once.Do(func() {
+					mu.Lock()
+					aged++
+					mu.Unlock()
+				})
+			}), nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	jobs := hmbv1.NewJobServiceClient(conn)
+	var calls int
+	eventually(t, 10*time.Second, "two connections replaced after a GOAWAY", func() bool {
+		calls++
+		if _, err := jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}); err != nil {
+			t.Fatalf("call %d: %v", calls, err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		return aged >= 2 && dials >= 3
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d calls, all succeeded, over %d connections; %d told to go away", calls, dials, aged)
+}
+
+// watchGoAway calls onGoAway for each HTTP/2 GOAWAY frame the server sends
+// on c, reading a copy of what the client reads.
+func watchGoAway(c net.Conn, onGoAway func()) net.Conn {
+	r, w := io.Pipe()
+	go func() {
+		fr := http2.NewFramer(io.Discard, r)
+		fr.SetMaxReadFrameSize(1 << 24)
+		for {
+			f, err := fr.ReadFrame()
+			if err != nil {
+				r.CloseWithError(err)
+				return
+			}
+			if _, ok := f.(*http2.GoAwayFrame); ok {
+				onGoAway()
+			}
+		}
+	}()
+	return &teeConn{Conn: c, copy: w}
+}
+
+// teeConn copies what is read from Conn to copy.
+type teeConn struct {
+	net.Conn
+	copy *io.PipeWriter
+}
+
+func (c *teeConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		_, _ = c.copy.Write(p[:n])
+	}
+	if err != nil {
+		c.copy.CloseWithError(err)
+	}
+	return n, err
 }
