@@ -324,6 +324,74 @@ func TestRefreshCookie(t *testing.T) {
 	}
 }
 
+// The refresh cookie's SameSite, Domain and Partitioned attributes follow
+// the settings, on the cookie that is set and the one that clears it; a
+// Domain that does not cover the host called gives way to a host-only
+// cookie, which the browser keeps.
+func TestRefreshCookieSettings(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	for _, tc := range []struct {
+		name        string
+		sameSite    string
+		domain      string
+		partitioned bool
+		host        string // the Host called; empty: the listener's address
+		want        string // Set-Cookie's attributes after the value
+	}{
+		{name: "default", sameSite: "lax", want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "strict", sameSite: "strict", want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict"},
+		{name: "another site", sameSite: "none", partitioned: true,
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=None; Partitioned"},
+		{name: "domain", sameSite: "lax", domain: "hiremebahamas.com", host: "api.hiremebahamas.com",
+			want: "Path=/api/v1/auth; Domain=hiremebahamas.com; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "domain, the host itself", sameSite: "none", domain: "api.hiremebahamas.com", host: "API.hiremebahamas.com:443",
+			want: "Path=/api/v1/auth; Domain=api.hiremebahamas.com; Max-Age=2592000; HttpOnly; Secure; SameSite=None"},
+		{name: "domain not covering the host", sameSite: "lax", domain: "hiremebahamas.com", host: "hiremebahamas-api.onrender.com",
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "domain only as a suffix of the host's text", sameSite: "lax", domain: "bahamas.com", host: "api.hiremebahamas.com",
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(db)
+			cfg.RefreshCookieSameSite, cfg.RefreshCookieDomain, cfg.RefreshCookiePartitioned = tc.sameSite, tc.domain, tc.partitioned
+			s := start(t, cfg)
+			post := func(path, body string) []string {
+				t.Helper()
+				req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				if tc.host != "" {
+					req.Host = tc.host
+				}
+				resp, err := s.http.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s: %d", path, resp.StatusCode)
+				}
+				return resp.Header.Values("Set-Cookie")
+			}
+			email := newEmail("cookie-settings")
+			set := post("/api/v1/auth/register", `{"email":"`+email+`","password":"`+testPassword+`","first_name":"C","last_name":"K","role":"ROLE_JOB_SEEKER"}`)
+			if len(set) != 1 || !strings.HasPrefix(set[0], "hmb_refresh=") || !strings.HasSuffix(set[0], "; "+tc.want) {
+				t.Errorf("Set-Cookie %q; want hmb_refresh=…; %s", set, tc.want)
+			}
+			value, _, _ := strings.Cut(strings.TrimPrefix(set[0], "hmb_refresh="), ";")
+			cleared := post("/api/v1/auth/logout", `{"refresh_token":"`+value+`"}`)
+			wantCleared := "hmb_refresh=; " + strings.Replace(tc.want, "Max-Age=2592000", "Max-Age=0", 1)
+			if len(cleared) != 1 || cleared[0] != wantCleared {
+				t.Errorf("logout's Set-Cookie %q; want %q", cleared, wantCleared)
+			}
+		})
+	}
+}
+
 func refreshCookie(t *testing.T, h http.Header) *http.Cookie {
 	t.Helper()
 	for _, c := range (&http.Response{Header: h}).Cookies() {
