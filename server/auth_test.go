@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -225,10 +226,50 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 		t.Errorf("the newest token of a revoked family: %v", err)
 	}
 	// Garbage is refused cheaply and the same way.
-	for _, bad := range []string{"", "short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
-		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated {
+	for _, bad := range []string{"short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
+		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated ||
+			reason(err) != "REFRESH_TOKEN_INVALID" {
 			t.Errorf("refresh %q: %v", bad, err)
 		}
+	}
+}
+
+// A refresh that presents no token at all is told so, apart from one whose
+// token is invalid: over REST a browser that withheld the cookie gets here.
+func TestRefreshWithoutToken(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	_, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{})
+	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_MISSING" || !strings.Contains(status.Convert(err).Message(), "no refresh token was sent") {
+		t.Errorf("gRPC refresh without a token: %v; want UNAUTHENTICATED REFRESH_TOKEN_MISSING", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		body   string
+		header []string
+		reason string
+	}{
+		{name: "no body", reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty object", body: "{}", header: []string{"Content-Type", "application/json"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty token", body: `{"refresh_token":""}`, header: []string{"Content-Type", "application/json"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "other cookies only", header: []string{"Cookie", "theme=dark; hmb_refresh_old=x"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty cookie", header: []string{"Cookie", "hmb_refresh="}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "unknown cookie", header: []string{"Cookie", "hmb_refresh=" + strings.Repeat("A", 43)}, reason: "REFRESH_TOKEN_INVALID"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			code, _, raw := s.do(t, http.MethodPost, "/api/v1/auth/refresh", body, tc.header...)
+			e := decodeError(t, raw)
+			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || e.Error.Reason != tc.reason {
+				t.Errorf("%d %+v; want 401 UNAUTHENTICATED %s", code, e.Error, tc.reason)
+			}
+			if tc.reason == "REFRESH_TOKEN_MISSING" && !strings.Contains(e.Error.Message, "another site") {
+				t.Errorf("message %q does not say that a browser may block the cookie", e.Error.Message)
+			}
+		})
 	}
 }
 
