@@ -14,6 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
+
+	"github.com/hiremebahamas/api/domain"
 )
 
 // Config is every setting the binary reads. Zero values are never used: Load
@@ -55,6 +59,13 @@ type Config struct {
 	// allows, the server takes the local dev servers' origins.
 	AllowedOrigins       []string
 	AllowedOriginPattern string
+	// The refresh cookie's SameSite ("lax", "strict" or "none"), Domain
+	// (empty: host-only) and Partitioned (CHIPS) attributes. It is always
+	// Secure and HttpOnly, so None and Partitioned never lack the Secure
+	// that browsers demand of them.
+	RefreshCookieSameSite    string
+	RefreshCookieDomain      string
+	RefreshCookiePartitioned bool
 	// TrustedProxies may say, in X-Forwarded-For, whom they forward for.
 	TrustedProxies []netip.Prefix
 	// Per-client token buckets: requests per second and burst; auth routes
@@ -144,6 +155,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		LoginMaxPerAddress: 50,
 
 		LoginAddressInterval: time.Second,
+
+		RefreshCookieSameSite: "lax",
 	}
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	r := reader{fs: fs, getenv: getenv}
@@ -169,6 +182,9 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
 		r.str(&origins, "allowed-origins", "ALLOWED_ORIGINS", "comma-separated further origins browsers may call from")
 		r.str(&c.AllowedOriginPattern, "allowed-origin-pattern", "ALLOWED_ORIGIN_PATTERN", "origins with one * wildcard browsers may call from, e.g. https://*.preview.example.com")
+		r.str(&c.RefreshCookieSameSite, "refresh-cookie-samesite", "REFRESH_COOKIE_SAMESITE", "SameSite of the refresh cookie: lax, strict, or none for a frontend on another site")
+		r.str(&c.RefreshCookieDomain, "refresh-cookie-domain", "REFRESH_COOKIE_DOMAIN", "Domain of the refresh cookie (empty: the API's host only)")
+		r.boolean(&c.RefreshCookiePartitioned, "refresh-cookie-partitioned", "REFRESH_COOKIE_PARTITIONED", "mark the refresh cookie Partitioned (CHIPS), for browsers that block third-party cookies")
 		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
 		r.number(&c.RateLimit, "rate-limit", "RATE_LIMIT", "requests per second per client (0: no limit)")
 		r.integer(&c.RateBurst, "rate-burst", "RATE_BURST", "requests a client may make at once above the rate")
@@ -199,6 +215,9 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	}
 	c.JWTPreviousKeys = list(previousKeys)
 	c.AllowedOrigins = list(origins)
+	c.RefreshCookieSameSite = strings.ToLower(c.RefreshCookieSameSite)
+	// Browsers ignore a leading dot; without it the value compares as a host.
+	c.RefreshCookieDomain = strings.TrimPrefix(strings.ToLower(c.RefreshCookieDomain), ".")
 	for _, p := range list(proxies) {
 		prefix, err := netip.ParsePrefix(p)
 		if err != nil {
@@ -320,6 +339,23 @@ func (c *Config) validate(command string) []error {
 	if p := c.AllowedOriginPattern; p != "" && (strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1))) {
 		bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
 	}
+	switch c.RefreshCookieSameSite {
+	case "lax", "strict", "none":
+	default:
+		bad("REFRESH_COOKIE_SAMESITE: %q is not lax, strict or none", c.RefreshCookieSameSite)
+	}
+	if d := c.RefreshCookieDomain; d != "" {
+		if problem := cookieDomainProblem(d); problem != "" {
+			bad("REFRESH_COOKIE_DOMAIN: %q %s", d, problem)
+		}
+	}
+	// With None the cookie rides along on calls from every allowed origin,
+	// which may then read the session the call returns: a wildcard that
+	// anyone can register a site under would hand sessions to strangers.
+	if p := c.AllowedOriginPattern; c.RefreshCookieSameSite == "none" && p != "" && !patternWithinSite(p) {
+		bad("ALLOWED_ORIGIN_PATTERN: %q lets sites anyone can register call with the refresh cookie, which REFRESH_COOKIE_SAMESITE=none sends to them; "+
+			"put the * under a domain of your own, such as https://*.preview.hiremebahamas.com", p)
+	}
 	if c.RateLimit < 0 || c.AuthRateLimit < 0 {
 		bad("RATE_LIMIT, AUTH_RATE_LIMIT: %g and %g; want 0 (off) or more", c.RateLimit, c.AuthRateLimit)
 	}
@@ -364,6 +400,40 @@ func (c *Config) validate(command string) []error {
 		}
 	}
 	return errs
+}
+
+// cookieDomainProblem says why browsers would refuse d as the Domain of a
+// cookie, or returns "" when they would take it.
+func cookieDomainProblem(d string) string {
+	if _, err := netip.ParseAddr(strings.Trim(d, "[]")); err == nil {
+		return "is an IP address; leave REFRESH_COOKIE_DOMAIN empty for a cookie of that host alone"
+	}
+	if !domain.IsHostname(d) {
+		return "is not a host name such as hiremebahamas.com"
+	}
+	if _, err := publicsuffix.EffectiveTLDPlusOne(d); err != nil {
+		return "is a public suffix, under which anyone can register a site; browsers refuse cookies for it"
+	}
+	return ""
+}
+
+// patternWithinSite reports whether every origin matching an
+// ALLOWED_ORIGIN_PATTERN lies under one registrable domain: the text after
+// the * holds a dot, and what follows that dot is no public suffix (so
+// https://*.preview.hiremebahamas.com, but not https://*.vercel.app or
+// https://hiremebahamas-*.vercel.app).
+func patternWithinSite(pattern string) bool {
+	prefix, suffix, _ := strings.Cut(pattern, "*")
+	if !strings.Contains(prefix, "://") {
+		return false
+	}
+	host, _, _ := strings.Cut(suffix, ":")
+	_, parent, ok := strings.Cut(host, ".")
+	if !ok {
+		return false
+	}
+	_, err := publicsuffix.EffectiveTLDPlusOne(parent)
+	return err == nil
 }
 
 // isOrigin reports whether s is scheme://host[:port] and nothing more.

@@ -86,6 +86,24 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"gRPC connection age not a duration", map[string]string{"GRPC_MAX_CONNECTION_AGE": "5"}, "GRPC_MAX_CONNECTION_AGE"},
 		{"negative gRPC connection age grace", map[string]string{"GRPC_MAX_CONNECTION_AGE_GRACE": "-1s"}, "GRPC_MAX_CONNECTION_AGE_GRACE"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
+		{"unknown SameSite", map[string]string{"REFRESH_COOKIE_SAMESITE": "loose"}, "REFRESH_COOKIE_SAMESITE"},
+		{"Partitioned not a boolean", map[string]string{"REFRESH_COOKIE_PARTITIONED": "chips"}, "REFRESH_COOKIE_PARTITIONED"},
+		{"cookie domain an IP address", map[string]string{"REFRESH_COOKIE_DOMAIN": "203.0.113.7"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain an IPv6 address", map[string]string{"REFRESH_COOKIE_DOMAIN": "[2001:db8::1]"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain a URL", map[string]string{"REFRESH_COOKIE_DOMAIN": "https://hiremebahamas.com"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain with a port", map[string]string{"REFRESH_COOKIE_DOMAIN": "hiremebahamas.com:443"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain with a space", map[string]string{"REFRESH_COOKIE_DOMAIN": "hire me.com"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain a top-level domain", map[string]string{"REFRESH_COOKIE_DOMAIN": "com"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain a country's public suffix", map[string]string{"REFRESH_COOKIE_DOMAIN": "com.bs"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain Render's public suffix", map[string]string{"REFRESH_COOKIE_DOMAIN": "onrender.com"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain Vercel's public suffix", map[string]string{"REFRESH_COOKIE_DOMAIN": ".vercel.app"}, "REFRESH_COOKIE_DOMAIN"},
+		{"cookie domain localhost", map[string]string{"REFRESH_COOKIE_DOMAIN": "localhost"}, "REFRESH_COOKIE_DOMAIN"},
+		{"SameSite=None with every Vercel site allowed", map[string]string{"REFRESH_COOKIE_SAMESITE": "none", "ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"},
+			"ALLOWED_ORIGIN_PATTERN"},
+		{"SameSite=None with Vercel sites named alike allowed", map[string]string{"REFRESH_COOKIE_SAMESITE": "None",
+			"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"SameSite=None with a wildcard top-level domain", map[string]string{"REFRESH_COOKIE_SAMESITE": "none", "ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas.*"},
+			"ALLOWED_ORIGIN_PATTERN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("serve", nil, env(merge(base, tc.env)))
@@ -104,6 +122,51 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 	if _, err := Load("serve", nil, env(merge(base, prod))); err != nil {
 		t.Errorf("a sound production configuration was refused: %v", err)
+	}
+}
+
+// The refresh cookie is Lax and host-only unless told otherwise, and the
+// settings for a frontend on another site are taken as written.
+func TestRefreshCookieSettings(t *testing.T) {
+	base := map[string]string{"DATABASE_URL": "postgres://localhost/db"}
+	c, err := Load("serve", nil, env(base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.RefreshCookieSameSite != "lax" || c.RefreshCookieDomain != "" || c.RefreshCookiePartitioned {
+		t.Errorf("defaults: SameSite %q, Domain %q, Partitioned %v; want lax, host-only, not partitioned",
+			c.RefreshCookieSameSite, c.RefreshCookieDomain, c.RefreshCookiePartitioned)
+	}
+	for _, tc := range []struct {
+		name             string
+		env              map[string]string
+		args             []string
+		sameSite, domain string
+		partitioned      bool
+	}{
+		{"another site, production", map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.vercel.app",
+			"REFRESH_COOKIE_SAMESITE": "none", "REFRESH_COOKIE_PARTITIONED": "true"}, nil, "none", "", true},
+		{"a domain, written with a leading dot", map[string]string{"REFRESH_COOKIE_SAMESITE": "Strict", "REFRESH_COOKIE_DOMAIN": ".HireMeBahamas.com"}, nil,
+			"strict", "hiremebahamas.com", false},
+		{"a domain under a platform's suffix", map[string]string{"REFRESH_COOKIE_DOMAIN": "hiremebahamas-api.onrender.com"}, nil, "lax", "hiremebahamas-api.onrender.com", false},
+		{"None with previews under a domain of one's own", map[string]string{"REFRESH_COOKIE_SAMESITE": "none",
+			"ALLOWED_ORIGIN_PATTERN": "https://*.preview.hiremebahamas.com"}, nil, "none", "", false},
+		{"None with previews under one Vercel project's site", map[string]string{"REFRESH_COOKIE_SAMESITE": "none",
+			"ALLOWED_ORIGIN_PATTERN": "https://*-hmb.hiremebahamas.vercel.app"}, nil, "none", "", false},
+		{"Lax with every Vercel site allowed", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"}, nil, "lax", "", false},
+		{"flags override", map[string]string{"REFRESH_COOKIE_SAMESITE": "strict", "REFRESH_COOKIE_PARTITIONED": "true"},
+			[]string{"--refresh-cookie-samesite", "none", "--refresh-cookie-partitioned=false"}, "none", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("serve", tc.args, env(merge(base, tc.env)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RefreshCookieSameSite != tc.sameSite || c.RefreshCookieDomain != tc.domain || c.RefreshCookiePartitioned != tc.partitioned {
+				t.Errorf("SameSite %q, Domain %q, Partitioned %v; want %q, %q, %v", c.RefreshCookieSameSite, c.RefreshCookieDomain,
+					c.RefreshCookiePartitioned, tc.sameSite, tc.domain, tc.partitioned)
+			}
+		})
 	}
 }
 

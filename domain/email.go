@@ -56,6 +56,20 @@ func ParseEmail(s string) (string, error) {
 	return s, nil
 }
 
+// IsHostname reports whether s is a DNS host name written in ASCII, such as
+// api.hiremebahamas.com: dot-separated labels, 253 characters at most.
+func IsHostname(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for l := range strings.SplitSeq(s, ".") {
+		if !hostLabel(l) {
+			return false
+		}
+	}
+	return true
+}
+
 // hostLabel reports whether l is one label of a DNS host name: 1 to 63
 // letters, digits and hyphens, not starting or ending with a hyphen.
 func hostLabel(l string) bool {

@@ -124,7 +124,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	reflection.Register(a.grpc)
 	a.life.track(a.grpc)
 
-	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), cfg.RefreshAbsoluteTTL)
+	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), newRefreshCookie(cfg))
 	if err != nil {
 		return nil, err
 	}

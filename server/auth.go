@@ -152,6 +152,13 @@ func (s *AuthServer) failedAttempt(ctx context.Context, err error) error {
 
 func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*hmbv1.AuthSession, error) {
 	old := refreshTokenFrom(ctx, req.GetRefreshToken())
+	if old == "" {
+		// Told apart from an expired session: a browser on another site
+		// that withholds the cookie looks like this, and signing in again
+		// would not help it.
+		return nil, domain.Errorf(domain.ErrUnauthenticated, "REFRESH_TOKEN_MISSING",
+			"no refresh token was sent, in refresh_token or as the %s cookie; a browser may be blocking the cookie on calls from another site", refreshCookieName)
+	}
 	if !auth.ValidRefreshToken(old) {
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "REFRESH_TOKEN_INVALID", "the refresh token is invalid or expired")
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -225,10 +226,50 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 		t.Errorf("the newest token of a revoked family: %v", err)
 	}
 	// Garbage is refused cheaply and the same way.
-	for _, bad := range []string{"", "short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
-		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated {
+	for _, bad := range []string{"short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
+		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated ||
+			reason(err) != "REFRESH_TOKEN_INVALID" {
 			t.Errorf("refresh %q: %v", bad, err)
 		}
+	}
+}
+
+// A refresh that presents no token at all is told so, apart from one whose
+// token is invalid: over REST a browser that withheld the cookie gets here.
+func TestRefreshWithoutToken(t *testing.T) {
+	t.Parallel()
+	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	_, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{})
+	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_MISSING" || !strings.Contains(status.Convert(err).Message(), "no refresh token was sent") {
+		t.Errorf("gRPC refresh without a token: %v; want UNAUTHENTICATED REFRESH_TOKEN_MISSING", err)
+	}
+	for _, tc := range []struct {
+		name   string
+		body   string
+		header []string
+		reason string
+	}{
+		{name: "no body", reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty object", body: "{}", header: []string{"Content-Type", "application/json"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty token", body: `{"refresh_token":""}`, header: []string{"Content-Type", "application/json"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "other cookies only", header: []string{"Cookie", "theme=dark; hmb_refresh_old=x"}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "empty cookie", header: []string{"Cookie", "hmb_refresh="}, reason: "REFRESH_TOKEN_MISSING"},
+		{name: "unknown cookie", header: []string{"Cookie", "hmb_refresh=" + strings.Repeat("A", 43)}, reason: "REFRESH_TOKEN_INVALID"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var body io.Reader
+			if tc.body != "" {
+				body = strings.NewReader(tc.body)
+			}
+			code, _, raw := s.do(t, http.MethodPost, "/api/v1/auth/refresh", body, tc.header...)
+			e := decodeError(t, raw)
+			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || e.Error.Reason != tc.reason {
+				t.Errorf("%d %+v; want 401 UNAUTHENTICATED %s", code, e.Error, tc.reason)
+			}
+			if tc.reason == "REFRESH_TOKEN_MISSING" && !strings.Contains(e.Error.Message, "another site") {
+				t.Errorf("message %q does not say that a browser may block the cookie", e.Error.Message)
+			}
+		})
 	}
 }
 
@@ -321,6 +362,74 @@ func TestRefreshCookie(t *testing.T) {
 		if strings.Contains(k, "refresh") || strings.Contains(k, "cookie") {
 			t.Errorf("gRPC response metadata %q", k)
 		}
+	}
+}
+
+// The refresh cookie's SameSite, Domain and Partitioned attributes follow
+// the settings, on the cookie that is set and the one that clears it; a
+// Domain that does not cover the host called gives way to a host-only
+// cookie, which the browser keeps.
+func TestRefreshCookieSettings(t *testing.T) {
+	t.Parallel()
+	db := pgtest.NewDatabase(t)
+	for _, tc := range []struct {
+		name        string
+		sameSite    string
+		domain      string
+		partitioned bool
+		host        string // the Host called; empty: the listener's address
+		want        string // Set-Cookie's attributes after the value
+	}{
+		{name: "default", sameSite: "lax", want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "strict", sameSite: "strict", want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Strict"},
+		{name: "another site", sameSite: "none", partitioned: true,
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=None; Partitioned"},
+		{name: "domain", sameSite: "lax", domain: "hiremebahamas.com", host: "api.hiremebahamas.com",
+			want: "Path=/api/v1/auth; Domain=hiremebahamas.com; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "domain, the host itself", sameSite: "none", domain: "api.hiremebahamas.com", host: "API.hiremebahamas.com:443",
+			want: "Path=/api/v1/auth; Domain=api.hiremebahamas.com; Max-Age=2592000; HttpOnly; Secure; SameSite=None"},
+		{name: "domain not covering the host", sameSite: "lax", domain: "hiremebahamas.com", host: "hiremebahamas-api.onrender.com",
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+		{name: "domain only as a suffix of the host's text", sameSite: "lax", domain: "bahamas.com", host: "api.hiremebahamas.com",
+			want: "Path=/api/v1/auth; Max-Age=2592000; HttpOnly; Secure; SameSite=Lax"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := testConfig(db)
+			cfg.RefreshCookieSameSite, cfg.RefreshCookieDomain, cfg.RefreshCookiePartitioned = tc.sameSite, tc.domain, tc.partitioned
+			s := start(t, cfg)
+			post := func(path, body string) []string {
+				t.Helper()
+				req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/json")
+				if tc.host != "" {
+					req.Host = tc.host
+				}
+				resp, err := s.http.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("%s: %d", path, resp.StatusCode)
+				}
+				return resp.Header.Values("Set-Cookie")
+			}
+			email := newEmail("cookie-settings")
+			set := post("/api/v1/auth/register", `{"email":"`+email+`","password":"`+testPassword+`","first_name":"C","last_name":"K","role":"ROLE_JOB_SEEKER"}`)
+			if len(set) != 1 || !strings.HasPrefix(set[0], "hmb_refresh=") || !strings.HasSuffix(set[0], "; "+tc.want) {
+				t.Errorf("Set-Cookie %q; want hmb_refresh=…; %s", set, tc.want)
+			}
+			value, _, _ := strings.Cut(strings.TrimPrefix(set[0], "hmb_refresh="), ";")
+			cleared := post("/api/v1/auth/logout", `{"refresh_token":"`+value+`"}`)
+			wantCleared := "hmb_refresh=; " + strings.Replace(tc.want, "Max-Age=2592000", "Max-Age=0", 1)
+			if len(cleared) != 1 || cleared[0] != wantCleared {
+				t.Errorf("logout's Set-Cookie %q; want %q", cleared, wantCleared)
+			}
+		})
 	}
 }
 

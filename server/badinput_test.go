@@ -505,6 +505,10 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			status: unauth, reason: "REFRESH_TOKEN_INVALID", message: "refresh token"},
 		{name: "garbage refresh cookie", method: http.MethodPost, path: "/api/v1/auth/refresh", header: []string{"Cookie", "hmb_refresh=%ff%00'--"},
 			status: unauth, reason: "REFRESH_TOKEN_INVALID", message: "refresh token"},
+		{name: "refresh with neither token nor cookie", method: http.MethodPost, path: "/api/v1/auth/refresh", body: "{}",
+			status: unauth, reason: "REFRESH_TOKEN_MISSING", message: "no refresh token was sent"},
+		{name: "refresh with an empty cookie", method: http.MethodPost, path: "/api/v1/auth/refresh", header: []string{"Cookie", "hmb_refresh="},
+			status: unauth, reason: "REFRESH_TOKEN_MISSING", message: "may be blocking the cookie"},
 
 		// Deep nesting.
 		post("10,000 nested arrays", nested("[", "]", 10_000, ""), bad, invJSON, "unexpected token ["),
@@ -834,6 +838,10 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		}},
 		{name: "SQL as a sign-in email", code: unauth, reason: "INVALID_CREDENTIALS", message: "email or password", call: func(ctx context.Context) error {
 			_, err := authn.Login(ctx, &hmbv1.LoginRequest{Email: "' OR 1=1 --", Password: "' OR 1=1 --"})
+			return err
+		}},
+		{name: "refresh without a token", code: unauth, reason: "REFRESH_TOKEN_MISSING", message: "no refresh token was sent", call: func(ctx context.Context) error {
+			_, err := authn.Refresh(ctx, &hmbv1.RefreshRequest{})
 			return err
 		}},
 

@@ -21,6 +21,18 @@ const chromiumPath = "/usr/bin/chromium"
 // UPDATE_SCREENSHOT=1.
 const screenshotPath = "../docs/api-reference.png"
 
+// requireChromium skips the test, or fails it in CI, when Chromium is
+// missing; what names what would go untested.
+func requireChromium(t *testing.T, what string) {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is missing; CI installs Debian's chromium package: %v", chromiumPath, err)
+		}
+		t.Skipf("%s is missing (apt-get install chromium); not testing %s in a browser", chromiumPath, what)
+	}
+}
+
 // recordViolations runs in the page before its own scripts and keeps every
 // Content-Security-Policy violation, in case one never reaches the console.
 const recordViolations = `window.cspViolations = [];
@@ -33,12 +45,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 // Content-Security-Policy and logs no error.
 func TestDocsInBrowser(t *testing.T) {
 	t.Parallel()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s is missing; CI installs Debian's chromium package: %v", chromiumPath, err)
-		}
-		t.Skipf("%s is missing (apt-get install chromium); not testing /docs in a browser", chromiumPath)
-	}
+	requireChromium(t, "/docs")
 	s := start(t, testConfig(pgtest.NewDatabase(t)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	"github.com/hiremebahamas/api/config"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
@@ -31,7 +33,7 @@ var gatewayServices = []protoreflect.ServiceDescriptor{
 
 // newGateway returns the REST handler. It calls the services through conn,
 // which runs the interceptors gRPC calls run.
-func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge time.Duration) (http.Handler, error) {
+func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookie refreshCookie) (http.Handler, error) {
 	allow := newAllowTable(gatewayServices)
 	mux := gwruntime.NewServeMux(
 		gwruntime.WithMarshalerOption(gwruntime.MIMEWildcard, jsonBody{Marshaler: memoMarshaler{Marshaler: &gwruntime.HTTPBodyMarshaler{Marshaler: &gwruntime.JSONPb{
@@ -77,7 +79,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 		}),
 		gwruntime.WithForwardResponseRewriter(reuseEncoding),
 		gwruntime.WithForwardResponseOption(func(ctx context.Context, w http.ResponseWriter, _ proto.Message) error {
-			applyCookies(ctx, w, cookieMaxAge)
+			cookie.apply(ctx, w)
 			return nil
 		}),
 		gwruntime.WithErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
@@ -89,7 +91,7 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 				writeError(w, r, http.StatusInternalServerError, codes.Internal, "INTERNAL", "internal error")
 				return
 			}
-			applyCookies(ctx, w, cookieMaxAge)
+			cookie.apply(ctx, w)
 			writeStatus(w, r, err)
 		}),
 		gwruntime.WithRoutingErrorHandler(func(ctx context.Context, _ *gwruntime.ServeMux, _ gwruntime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
@@ -118,25 +120,62 @@ func newGateway(ctx context.Context, conn grpc.ClientConnInterface, cookieMaxAge
 	return mux, nil
 }
 
-// applyCookies turns the refresh-cookie instructions an RPC left in its
-// response metadata into Set-Cookie headers. The cookie is HttpOnly, so
-// scripts cannot read it, and scoped to the auth routes that use it.
-func applyCookies(ctx context.Context, w http.ResponseWriter, maxAge time.Duration) {
+// refreshCookie is how the refresh cookie is written. It is HttpOnly, so
+// scripts cannot read it, Secure, and scoped to the auth routes that use it;
+// SameSite, Domain and Partitioned are settings, since a frontend on another
+// site needs SameSite=None.
+type refreshCookie struct {
+	sameSite    http.SameSite
+	domain      string // empty: host-only
+	partitioned bool
+	maxAge      time.Duration
+}
+
+func newRefreshCookie(cfg config.Config) refreshCookie {
+	sameSite := map[string]http.SameSite{"strict": http.SameSiteStrictMode, "none": http.SameSiteNoneMode}[cfg.RefreshCookieSameSite]
+	if sameSite == 0 {
+		sameSite = http.SameSiteLaxMode
+	}
+	return refreshCookie{sameSite: sameSite, domain: cfg.RefreshCookieDomain, partitioned: cfg.RefreshCookiePartitioned, maxAge: cfg.RefreshAbsoluteTTL}
+}
+
+// apply turns the refresh-cookie instructions an RPC left in its response
+// metadata into a Set-Cookie header.
+func (c refreshCookie) apply(ctx context.Context, w http.ResponseWriter) {
 	md, ok := gwruntime.ServerMetadataFromContext(ctx)
 	if !ok {
 		return
 	}
-	cookie := http.Cookie{Name: refreshCookieName, Path: refreshCookiePath, HttpOnly: true, Secure: true, SameSite: http.SameSiteLaxMode}
+	cookie := http.Cookie{Name: refreshCookieName, Path: refreshCookiePath, Domain: c.domain, HttpOnly: true, Secure: true,
+		SameSite: c.sameSite, Partitioned: c.partitioned}
+	// A browser drops a cookie whose Domain does not cover the host it
+	// called; the API reached under another name (the platform's own
+	// hostname, say) still keeps sessions with a host-only one.
+	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok && c.domain != "" && !domainCovers(c.domain, call.host) {
+		cookie.Domain = ""
+	}
 	switch {
 	case len(md.HeaderMD.Get(setRefreshKey)) > 0:
 		cookie.Value = md.HeaderMD.Get(setRefreshKey)[0]
-		cookie.MaxAge = int(maxAge.Seconds())
+		cookie.MaxAge = int(c.maxAge.Seconds())
 	case len(md.HeaderMD.Get(clearRefreshKey)) > 0:
+		// Only a cookie with the same name, Domain, Path and partition is
+		// cleared, hence the same attributes.
 		cookie.MaxAge = -1
 	default:
 		return
 	}
 	http.SetCookie(w, &cookie)
+}
+
+// domainCovers reports whether a cookie for domain is one a browser on
+// hostport (a request's Host) keeps: hostport is the domain or under it.
+func domainCovers(domain, hostport string) bool {
+	host := strings.ToLower(hostport)
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = strings.ToLower(h)
+	}
+	return host == domain || strings.HasSuffix(host, "."+domain)
 }
 
 // printableASCII reports whether s can be a gRPC metadata value.

@@ -46,7 +46,7 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 		w.Header().Set("X-Request-Id", id)
 
 		rec := &statusRecorder{ResponseWriter: w}
-		call := new(gatewayCall)
+		call := &gatewayCall{host: r.Host}
 		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), gatewayCallKey{}, call), opts.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
@@ -194,6 +194,7 @@ type gatewayCall struct {
 	route  string // the route template matched, such as /api/v1/jobs/{id}: a bounded label, unlike the path
 	method string // the RPC the gateway called
 	client string // the caller's address, as the HTTP side resolved it
+	host   string // the Host the client called, which the refresh cookie's Domain must cover
 }
 
 // rpcOutcome is what the gRPC side logs of a call: its level, the RPC and

@@ -21,7 +21,8 @@ export type ApiClient = Client<paths>;
  * "https://api.hiremebahamas.com" (no trailing /api/v1: paths carry it).
  *
  * Requests include cookies, so that the HttpOnly refresh-token cookie reaches
- * /api/v1/auth/refresh and /api/v1/auth/logout from another origin too. Send
+ * /api/v1/auth/refresh and /api/v1/auth/logout from another origin too (from
+ * another site, only if the API sets REFRESH_COOKIE_SAMESITE=none). Send
  * the access token with `headers: { Authorization: `Bearer ${token}` }`, per
  * call or in options.
  */

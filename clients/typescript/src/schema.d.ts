@@ -136,7 +136,11 @@ export interface paths {
         /**
          * Refresh spends a refresh token for a new session. Each refresh token
          *     works once: presenting a spent one ends every session descended from the
-         *     same login.
+         *     same login. All failures are UNAUTHENTICATED: reason
+         *     REFRESH_TOKEN_MISSING when no token was sent (neither in the body nor as
+         *     the cookie, which a browser may withhold from a page on another site),
+         *     REFRESH_TOKEN_INVALID for an unknown, expired or ended session, and
+         *     REFRESH_TOKEN_REUSED for a spent token.
          */
         post: operations["AuthService_Refresh"];
         delete?: never;

@@ -53,7 +53,11 @@ type AuthServiceClient interface {
 	Login(ctx context.Context, in *LoginRequest, opts ...grpc.CallOption) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
-	// same login.
+	// same login. All failures are UNAUTHENTICATED: reason
+	// REFRESH_TOKEN_MISSING when no token was sent (neither in the body nor as
+	// the cookie, which a browser may withhold from a page on another site),
+	// REFRESH_TOKEN_INVALID for an unknown, expired or ended session, and
+	// REFRESH_TOKEN_REUSED for a spent token.
 	Refresh(ctx context.Context, in *RefreshRequest, opts ...grpc.CallOption) (*AuthSession, error)
 	// Logout ends the session the refresh token belongs to.
 	Logout(ctx context.Context, in *LogoutRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
@@ -160,7 +164,11 @@ type AuthServiceServer interface {
 	Login(context.Context, *LoginRequest) (*AuthSession, error)
 	// Refresh spends a refresh token for a new session. Each refresh token
 	// works once: presenting a spent one ends every session descended from the
-	// same login.
+	// same login. All failures are UNAUTHENTICATED: reason
+	// REFRESH_TOKEN_MISSING when no token was sent (neither in the body nor as
+	// the cookie, which a browser may withhold from a page on another site),
+	// REFRESH_TOKEN_INVALID for an unknown, expired or ended session, and
+	// REFRESH_TOKEN_REUSED for a spent token.
 	Refresh(context.Context, *RefreshRequest) (*AuthSession, error)
 	// Logout ends the session the refresh token belongs to.
 	Logout(context.Context, *LogoutRequest) (*emptypb.Empty, error)
