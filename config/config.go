@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -55,8 +56,14 @@ type Config struct {
 	// allows, the server takes the local dev servers' origins.
 	AllowedOrigins       []string
 	AllowedOriginPattern string
-	// TrustedProxies may say, in X-Forwarded-For, whom they forward for.
+	// TrustedProxies may say, in X-Forwarded-For, whom they forward for;
+	// presets are expanded into their blocks.
 	TrustedProxies []netip.Prefix
+	// TrustedProxyHops, when above 0, is the number of proxies in front of
+	// the service, each appending the address it was reached from: the
+	// client is that many X-Forwarded-For entries from the right. Then
+	// TrustedProxies, if set, names the peers whose header is read at all.
+	TrustedProxyHops int
 	// Per-client token buckets: requests per second and burst; auth routes
 	// have their own, stricter one. A zero rate turns a limit off.
 	RateLimit     float64
@@ -94,6 +101,32 @@ type Config struct {
 
 // Production reports whether the service runs with production safeguards.
 func (c Config) Production() bool { return c.Env == "production" }
+
+// MaxTrustedProxyHops bounds TRUSTED_PROXY_HOPS: no real chain of proxies
+// is longer, and a miscounted one lets clients name themselves.
+const MaxTrustedProxyHops = 5
+
+// proxyPresets name address blocks for TRUSTED_PROXIES, for platforms that
+// publish no addresses for their proxies.
+var proxyPresets = map[string][]netip.Prefix{
+	// RFC 1918, RFC 4193 unique local, RFC 6598 shared (carrier-grade NAT)
+	// and link-local: where platforms' and clusters' proxies connect from.
+	"private":  prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"),
+	"loopback": prefixes("127.0.0.0/8", "::1/128"),
+	// Cloudflare's edge, as published at https://www.cloudflare.com/ips/.
+	"cloudflare": prefixes("173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
+		"108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15",
+		"104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+		"2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"),
+}
+
+func prefixes(cidrs ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(cidrs))
+	for i, c := range cidrs {
+		out[i] = netip.MustParsePrefix(c)
+	}
+	return out
+}
 
 // MinSecretBytes is the shortest JWT_SECRET_KEY accepted in production: the
 // size of an HS256 key.
@@ -160,7 +193,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
 		r.str(&origins, "allowed-origins", "ALLOWED_ORIGINS", "comma-separated further origins browsers may call from")
 		r.str(&c.AllowedOriginPattern, "allowed-origin-pattern", "ALLOWED_ORIGIN_PATTERN", "origins with one * wildcard browsers may call from, e.g. https://*.preview.example.com")
-		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
+		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses, CIDRs or presets (private, loopback, cloudflare) of proxies whose X-Forwarded-For is believed")
+		r.integer(&c.TrustedProxyHops, "trusted-proxy-hops", "TRUSTED_PROXY_HOPS", "proxies in front of the service; the client is that many X-Forwarded-For entries from the right (0: off)")
 		r.number(&c.RateLimit, "rate-limit", "RATE_LIMIT", "requests per second per client (0: no limit)")
 		r.integer(&c.RateBurst, "rate-burst", "RATE_BURST", "requests a client may make at once above the rate")
 		r.number(&c.AuthRateLimit, "auth-rate-limit", "AUTH_RATE_LIMIT", "sign-in, registration and refresh requests per second per client (0: no limit)")
@@ -188,18 +222,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	}
 	c.JWTPreviousKeys = list(previousKeys)
 	c.AllowedOrigins = list(origins)
-	for _, p := range list(proxies) {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				r.errs = append(r.errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
-				continue
-			}
-			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
-		}
-		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
-	}
+	c.TrustedProxies, r.errs = parseProxies(list(proxies), r.errs)
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}
@@ -208,6 +231,54 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// parseProxies reads TRUSTED_PROXIES: addresses, CIDRs and preset names.
+// A block that trusts much of the internet is refused: it would let most
+// clients name any address in X-Forwarded-For.
+func parseProxies(entries []string, errs []error) ([]netip.Prefix, []error) {
+	var out []netip.Prefix
+	for _, p := range entries {
+		if preset, ok := proxyPresets[strings.ToLower(p)]; ok {
+			out = append(out, preset...)
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address, a CIDR nor a preset (private, loopback, cloudflare)", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		// Peers are compared unmapped: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+		if a := prefix.Addr(); a.Is4In6() && prefix.Bits() >= 96 {
+			prefix = netip.PrefixFrom(a.Unmap(), prefix.Bits()-96)
+		}
+		prefix = prefix.Masked()
+		if tooBroad(prefix) {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %s trusts a large part of the internet; "+
+				"an IPv4 block must be /8 or narrower and an IPv6 block /16 or narrower, unless wholly private", p))
+			continue
+		}
+		out = append(out, prefix)
+	}
+	return out, errs
+}
+
+// tooBroad reports whether p is wider than /8 (IPv4) or /16 (IPv6) and not
+// wholly inside the private or loopback blocks.
+func tooBroad(p netip.Prefix) bool {
+	if (p.Addr().Is4() && p.Bits() >= 8) || (p.Addr().Is6() && p.Bits() >= 16) {
+		return false
+	}
+	for _, inner := range slices.Concat(proxyPresets["private"], proxyPresets["loopback"]) {
+		if inner.Bits() <= p.Bits() && inner.Contains(p.Addr()) {
+			return false
+		}
+	}
+	return true
 }
 
 // tracingRequested applies the rule that turns tracing on: the SDK is not
@@ -306,6 +377,9 @@ func (c *Config) validate(command string) []error {
 	}
 	if p := c.AllowedOriginPattern; p != "" && (strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1))) {
 		bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+	}
+	if c.TrustedProxyHops < 0 || c.TrustedProxyHops > MaxTrustedProxyHops {
+		bad("TRUSTED_PROXY_HOPS: %d; want 0 (off) to %d", c.TrustedProxyHops, MaxTrustedProxyHops)
 	}
 	if c.RateLimit < 0 || c.AuthRateLimit < 0 {
 		bad("RATE_LIMIT, AUTH_RATE_LIMIT: %g and %g; want 0 (off) or more", c.RateLimit, c.AuthRateLimit)

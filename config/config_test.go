@@ -73,6 +73,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"origin with a path", map[string]string{"ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com/app"}, "ALLOWED_ORIGINS"},
 		{"origin pattern with two wildcards", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.*.example.com"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, gateway.internal"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv4 address", map[string]string{"TRUSTED_PROXIES": "0.0.0.0/0"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv6 address", map[string]string{"TRUSTED_PROXIES": "::/0"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv4 address, mapped", map[string]string{"TRUSTED_PROXIES": "::ffff:0.0.0.0/96"}, "TRUSTED_PROXIES"},
+		{"proxies: half the internet", map[string]string{"TRUSTED_PROXIES": "private, 128.0.0.0/1"}, "TRUSTED_PROXIES"},
+		{"proxies: wider than /8, partly private", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/7"}, "TRUSTED_PROXIES"},
+		{"proxies: all global unicast IPv6", map[string]string{"TRUSTED_PROXIES": "2000::/3"}, "TRUSTED_PROXIES"},
+		{"proxy hops negative", map[string]string{"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"},
+		{"proxy hops beyond the bound", map[string]string{"TRUSTED_PROXY_HOPS": "6"}, "TRUSTED_PROXY_HOPS"},
+		{"proxy hops not a number", map[string]string{"TRUSTED_PROXY_HOPS": "two"}, "TRUSTED_PROXY_HOPS"},
 		{"negative rate", map[string]string{"RATE_LIMIT": "-1"}, "RATE_LIMIT"},
 		{"rate not a number", map[string]string{"AUTH_RATE_LIMIT": "fast"}, "AUTH_RATE_LIMIT"},
 		{"rate without burst", map[string]string{"RATE_BURST": "0"}, "RATE_BURST"},
@@ -124,6 +133,44 @@ func TestLoadEdgeSettings(t *testing.T) {
 	}
 	if c.RateLimit != 2.5 || c.RateBurst != 60 || c.AuthRateLimit != 0 {
 		t.Errorf("rates %g/%d, auth %g", c.RateLimit, c.RateBurst, c.AuthRateLimit)
+	}
+}
+
+// TRUSTED_PROXIES mixes addresses, CIDRs and presets; blocks wider than
+// the bound are accepted when wholly private.
+func TestTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		want    []string
+	}{
+		{"loopback", []string{"127.0.0.0/8", "::1/128"}},
+		{"Private", []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"}},
+		{"loopback, 203.0.113.0/24, 2001:db8::7", []string{"127.0.0.0/8", "::1/128", "203.0.113.0/24", "2001:db8::7/128"}},
+		{"::ffff:10.1.0.0/112, ::ffff:10.1.2.3", []string{"10.1.0.0/16", "10.1.2.3/32"}},
+		{"fc00::/7, 3.0.0.0/8, 2a06:98c0::/16", []string{"fc00::/7", "3.0.0.0/8", "2a06::/16"}},
+		{"10.1.2.3/8", []string{"10.0.0.0/8"}},
+	} {
+		c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db", "TRUSTED_PROXIES": tc.setting}))
+		if err != nil {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", tc.setting, err)
+			continue
+		}
+		var got []string
+		for _, p := range c.TrustedProxies {
+			got = append(got, p.String())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("TRUSTED_PROXIES=%q: %q; want %q", tc.setting, got, tc.want)
+		}
+	}
+	c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db", "TRUSTED_PROXIES": "cloudflare", "TRUSTED_PROXY_HOPS": "1"}))
+	if err != nil || c.TrustedProxyHops != 1 {
+		t.Fatalf("cloudflare with one hop: %d hops, %v", c.TrustedProxyHops, err)
+	}
+	for _, edge := range []string{"104.16.0.1", "162.158.1.1", "2606:4700::1", "2a06:98c0::1"} {
+		if !slices.ContainsFunc(c.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(netip.MustParseAddr(edge)) }) {
+			t.Errorf("the cloudflare preset does not hold %s", edge)
+		}
 	}
 }
 
