@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/publicsuffix"
 )
 
 // Config is every setting the binary reads. Zero values are never used: Load
@@ -70,6 +72,9 @@ type Config struct {
 	RateBurst     int
 	AuthRateLimit float64
 	AuthRateBurst int
+	// RateLimitOffAllowed lets production run with a limit turned off, for
+	// a deployment whose edge limits clients instead.
+	RateLimitOffAllowed bool
 
 	AccessTokenTTL     time.Duration
 	RefreshIdleTTL     time.Duration
@@ -199,6 +204,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.integer(&c.RateBurst, "rate-burst", "RATE_BURST", "requests a client may make at once above the rate")
 		r.number(&c.AuthRateLimit, "auth-rate-limit", "AUTH_RATE_LIMIT", "sign-in, registration and refresh requests per second per client (0: no limit)")
 		r.integer(&c.AuthRateBurst, "auth-rate-burst", "AUTH_RATE_BURST", "auth requests a client may make at once above the rate")
+		r.boolean(&c.RateLimitOffAllowed, "rate-limit-off-allowed", "RATE_LIMIT_OFF_ALLOWED", "let production run with RATE_LIMIT or AUTH_RATE_LIMIT at 0")
 		r.duration(&c.AccessTokenTTL, "access-token-ttl", "ACCESS_TOKEN_TTL", "lifetime of access tokens")
 		r.duration(&c.RefreshIdleTTL, "refresh-idle-ttl", "REFRESH_IDLE_TTL", "a refresh token expires if unused this long")
 		r.duration(&c.RefreshAbsoluteTTL, "refresh-absolute-ttl", "REFRESH_ABSOLUTE_TTL", "a session ends this long after sign-in")
@@ -226,7 +232,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}
-	r.errs = append(r.errs, c.validate(command)...)
+	r.errs = append(r.errs, c.validate(command, getenv)...)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, err
 	}
@@ -302,7 +308,9 @@ func tracingRequested(env func(string) (string, bool)) bool {
 // weakSecrets are values that appear in tutorials and .env examples.
 var weakSecrets = []string{"secret", "changeme", "change-me", "your-secret-key", "jwt-secret", "password", "development"}
 
-func (c *Config) validate(command string) []error {
+// validate checks the settings command reads. getenv supplies the libpq
+// variables (PGHOST, PGSSLMODE) the database driver falls back on.
+func (c *Config) validate(command string, getenv func(string) string) []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
@@ -324,6 +332,15 @@ func (c *Config) validate(command string) []error {
 		bad("DB_MIN_CONNS, DB_MAX_CONNS: want 0 <= min <= max and max >= 1, got %d and %d", c.DBMinConns, c.DBMaxConns)
 	}
 	positive(&errs, "DB_CONNECT_TIMEOUT", c.DBConnectTimeout)
+	if c.Production() {
+		for _, db := range []struct{ name, url string }{{"DATABASE_URL", c.DatabaseURL}, {"DATABASE_DIRECT_URL", c.DatabaseDirectURL}} {
+			// The URL is never echoed: it usually carries a password.
+			if db.url != "" && plainTextToRemote(db.url, getenv) {
+				bad("%s: in production a database on another host needs sslmode=require, verify-ca or verify-full "+
+					"(the default, prefer, falls back to plain text)", db.name)
+			}
+		}
+	}
 	if command != "serve" {
 		return errs
 	}
@@ -375,8 +392,12 @@ func (c *Config) validate(command string) []error {
 			bad("ALLOWED_ORIGINS: %q is not an origin such as https://hiremebahamas.com", o)
 		}
 	}
-	if p := c.AllowedOriginPattern; p != "" && (strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1))) {
-		bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+	if p := c.AllowedOriginPattern; p != "" {
+		if strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1)) {
+			bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+		} else if problem := patternTooBroad(p); problem != "" {
+			bad("ALLOWED_ORIGIN_PATTERN: %q %s", p, problem)
+		}
 	}
 	if c.TrustedProxyHops < 0 || c.TrustedProxyHops > MaxTrustedProxyHops {
 		bad("TRUSTED_PROXY_HOPS: %d; want 0 (off) to %d", c.TrustedProxyHops, MaxTrustedProxyHops)
@@ -423,8 +444,99 @@ func (c *Config) validate(command string) []error {
 		} else if !strings.HasPrefix(c.FrontendURL, "https://") {
 			bad("FRONTEND_URL: must be https:// in production")
 		}
+		// A page served over plain HTTP can be rewritten on the way, and
+		// would then act with the user's credentials.
+		for _, o := range c.AllowedOrigins {
+			if strings.HasPrefix(strings.ToLower(o), "http://") {
+				bad("ALLOWED_ORIGINS: %q must be https:// in production", o)
+			}
+		}
+		if strings.HasPrefix(strings.ToLower(c.AllowedOriginPattern), "http://") {
+			bad("ALLOWED_ORIGIN_PATTERN: must be https:// in production")
+		}
+		if (c.RateLimit == 0 || c.AuthRateLimit == 0) && !c.RateLimitOffAllowed {
+			bad("RATE_LIMIT, AUTH_RATE_LIMIT: %g and %g; 0 turns a limit off, which production refuses unless RATE_LIMIT_OFF_ALLOWED=true",
+				c.RateLimit, c.AuthRateLimit)
+		}
 	}
 	return errs
+}
+
+// plainTextToRemote reports whether the postgres:// URL raw reaches a
+// database on another host without insisting on TLS. Hosts and sslmode come
+// from the URL (a host query parameter, which may list several, wins, as in
+// libpq), else from PGHOST and PGSSLMODE; without any the driver uses a local socket or localhost,
+// and prefer, which talks plain text to a server that offers no TLS.
+func plainTextToRemote(raw string, getenv func(string) string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false // refused as malformed already
+	}
+	q := u.Query()
+	hosts := q.Get("host")
+	if hosts == "" {
+		hosts = u.Hostname()
+	}
+	if hosts == "" {
+		hosts = strings.TrimSpace(getenv("PGHOST"))
+	}
+	remote := false
+	for _, h := range strings.Split(hosts, ",") {
+		remote = remote || !isLocalHost(h)
+	}
+	if !remote {
+		return false
+	}
+	mode := q.Get("sslmode")
+	if mode == "" {
+		mode = strings.TrimSpace(getenv("PGSSLMODE"))
+	}
+	return mode != "require" && mode != "verify-ca" && mode != "verify-full"
+}
+
+// isLocalHost reports whether a database host is this machine: empty (the
+// driver's default), a unix socket directory, localhost or a loopback
+// address.
+func isLocalHost(h string) bool {
+	if h == "" || strings.HasPrefix(h, "/") || strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// patternTooBroad says why an origin pattern (one *, already well formed)
+// would let in sites its owner does not control, or returns "". The * must
+// stand in the host and match within one label (see server's origins).
+// What follows that label must be a domain someone owns: not nothing (any
+// top-level domain), and not a public suffix (com, co.uk, vercel.app,
+// github.io), under which anyone can have a site; except that a label
+// which keeps a fixed part may sit on a platform's suffix, where the
+// platform names the sites: https://hiremebahamas-*.vercel.app.
+func patternTooBroad(pattern string) string {
+	hostport := pattern[strings.Index(pattern, "://")+3:]
+	host := hostport
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.HasSuffix(hostport, "]") {
+		host = hostport[:i]
+	}
+	if !strings.Contains(host, "*") {
+		return "has its * outside the host"
+	}
+	labels := strings.Split(strings.ToLower(host), ".")
+	i := slices.IndexFunc(labels, func(l string) bool { return strings.Contains(l, "*") })
+	rest := strings.Join(labels[i+1:], ".")
+	if rest == "" && len(labels) == 1 && labels[0] == "*" {
+		return "matches every host"
+	}
+	if rest == "" {
+		return "matches hosts under any top-level domain"
+	}
+	suffix, icann := publicsuffix.PublicSuffix(rest)
+	if suffix != rest || (labels[i] != "*" && !icann) {
+		return ""
+	}
+	return "matches sites anyone can have under " + rest + "; put the * under a domain you own " +
+		"(https://*.preview.example.com) or keep a fixed part beside it on a platform's domain (https://hiremebahamas-*.vercel.app)"
 }
 
 // isOrigin reports whether s is scheme://host[:port] and nothing more.

@@ -91,6 +91,30 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"too few connections", map[string]string{"MAX_CONNECTIONS": "8"}, "MAX_CONNECTIONS"},
 		{"no gRPC idle timeout", map[string]string{"GRPC_IDLE_TIMEOUT": "0s"}, "GRPC_IDLE_TIMEOUT"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
+		{"production remote database without sslmode", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db"}), "DATABASE_URL"},
+		{"production remote database, sslmode=prefer", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db?sslmode=prefer"}), "DATABASE_URL"},
+		{"production remote database, sslmode=disable", merge(prod, map[string]string{"DATABASE_URL": "postgresql://u:hunter2@10.0.0.7:5432/db?sslmode=disable"}), "DATABASE_URL"},
+		{"production remote database, sslmode=allow", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@[2001:db8::7]/db?sslmode=allow"}), "DATABASE_URL"},
+		{"production one remote host of several", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db?host=/tmp,db.example.com"}), "DATABASE_URL"},
+		{"production remote host parameter", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db?host=db.example.com"}), "DATABASE_URL"},
+		{"production remote PGHOST", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db", "PGHOST": "db.example.com"}), "DATABASE_URL"},
+		{"production PGSSLMODE=prefer", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.example.com/db", "PGSSLMODE": "prefer"}), "DATABASE_URL"},
+		{"production direct URL without sslmode", merge(prod, map[string]string{"DATABASE_DIRECT_URL": "postgres://u:hunter2@db.neon.tech/db"}), "DATABASE_DIRECT_URL"},
+		{"production plain-http origin", merge(prod, map[string]string{"ALLOWED_ORIGINS": "https://admin.hiremebahamas.com, http://staff.hiremebahamas.com"}), "ALLOWED_ORIGINS"},
+		{"production plain-http localhost origin", merge(prod, map[string]string{"ALLOWED_ORIGINS": "http://localhost:3000"}), "ALLOWED_ORIGINS"},
+		{"production plain-http pattern", merge(prod, map[string]string{"ALLOWED_ORIGIN_PATTERN": "http://*.preview.hiremebahamas.com"}), "ALLOWED_ORIGIN_PATTERN"},
+		{"production rate limit off", merge(prod, map[string]string{"RATE_LIMIT": "0"}), "RATE_LIMIT"},
+		{"production auth rate limit off", merge(prod, map[string]string{"AUTH_RATE_LIMIT": "0"}), "AUTH_RATE_LIMIT"},
+		{"production rate limits off, override false", merge(prod, map[string]string{"RATE_LIMIT": "0", "AUTH_RATE_LIMIT": "0", "RATE_LIMIT_OFF_ALLOWED": "false"}), "RATE_LIMIT_OFF_ALLOWED"},
+		{"override not a boolean", map[string]string{"RATE_LIMIT_OFF_ALLOWED": "yes please"}, "RATE_LIMIT_OFF_ALLOWED"},
+		{"pattern matching every host", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern matching every host on a port", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*:8443"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern under any top-level domain", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas.*"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on a top-level domain", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.com"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on a country's public suffix", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.co.uk"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on every Vercel site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on every GitHub Pages site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.github.io"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern of registrable names", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.com"}, "ALLOWED_ORIGIN_PATTERN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("serve", nil, env(merge(base, tc.env)))
@@ -109,6 +133,57 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 	if _, err := Load("serve", nil, env(merge(base, prod))); err != nil {
 		t.Errorf("a sound production configuration was refused: %v", err)
+	}
+	// Every problem is named at once.
+	_, err := Load("serve", nil, env(merge(base, prod, map[string]string{
+		"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db", "ALLOWED_ORIGINS": "http://a.example.com",
+		"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app", "RATE_LIMIT": "0",
+	})))
+	for _, name := range []string{"DATABASE_URL", "ALLOWED_ORIGINS", "ALLOWED_ORIGIN_PATTERN", "RATE_LIMIT_OFF_ALLOWED"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not name %s", err, name)
+		}
+	}
+}
+
+// What production accepts: a remote database over TLS or a local one
+// without, https origins and patterns under a domain or with a fixed part,
+// and limits off when said so.
+func TestLoadAcceptsSoundProduction(t *testing.T) {
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{"Neon pooled URL", map[string]string{"DATABASE_URL": "postgres://u:p@ep-x-pooler.us-east-2.aws.neon.tech/db?sslmode=require&channel_binding=require",
+			"DATABASE_DIRECT_URL": "postgres://u:p@ep-x.us-east-2.aws.neon.tech/db?sslmode=verify-full"}},
+		{"verify-ca", map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com:6543/db?sslmode=verify-ca"}},
+		{"PGSSLMODE", map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com/db", "PGSSLMODE": "require"}},
+		{"localhost without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@localhost:5432/db?sslmode=disable"}},
+		{"loopback address without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@127.0.0.2:5433/db"}},
+		{"IPv6 loopback without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@[::1]:5433/db"}},
+		{"local hosts listed", map[string]string{"DATABASE_URL": "postgres://u:p@/db?host=/tmp,localhost"}},
+		{"unix socket", map[string]string{"DATABASE_URL": "postgres://u:p@/db?host=/var/run/postgresql"}},
+		{"no host at all", map[string]string{"DATABASE_URL": "postgres:///db"}},
+		{"https origins", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGINS": "https://admin.hiremebahamas.com"}},
+		{"pattern under our domain", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://*.preview.hiremebahamas.com"}},
+		{"pattern with a fixed part on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}},
+		{"pattern with a fixed suffix on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://*-bahamas-team.vercel.app"}},
+		{"limits off, said so", map[string]string{"DATABASE_URL": "postgres://localhost/db", "RATE_LIMIT": "0", "AUTH_RATE_LIMIT": "0", "RATE_LIMIT_OFF_ALLOWED": "true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Load("serve", nil, env(merge(prod, tc.env))); err != nil {
+				t.Errorf("refused: %v", err)
+			}
+		})
+	}
+	// Development keeps its freedom of plain http and limits off.
+	if _, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com/db", "ALLOWED_ORIGINS": "http://localhost:3000", "RATE_LIMIT": "0"})); err != nil {
+		t.Errorf("development refused: %v", err)
+	}
+	// migrate checks the database's transport too.
+	if _, err := Load("migrate", nil, env(map[string]string{"ENV": "production", "DATABASE_URL": "postgres://u:p@db.example.com/db"})); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("migrate in production over plain text: %v", err)
 	}
 }
 
