@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,14 +67,23 @@ type Config struct {
 	RefreshCookieSameSite    string
 	RefreshCookieDomain      string
 	RefreshCookiePartitioned bool
-	// TrustedProxies may say, in X-Forwarded-For, whom they forward for.
+	// TrustedProxies may say, in X-Forwarded-For, whom they forward for;
+	// presets are expanded into their blocks.
 	TrustedProxies []netip.Prefix
+	// TrustedProxyHops, when above 0, is the number of proxies in front of
+	// the service, each appending the address it was reached from: the
+	// client is that many X-Forwarded-For entries from the right. Then
+	// TrustedProxies, if set, names the peers whose header is read at all.
+	TrustedProxyHops int
 	// Per-client token buckets: requests per second and burst; auth routes
 	// have their own, stricter one. A zero rate turns a limit off.
 	RateLimit     float64
 	RateBurst     int
 	AuthRateLimit float64
 	AuthRateBurst int
+	// RateLimitOffAllowed lets production run with a limit turned off, for
+	// a deployment whose edge limits clients instead.
+	RateLimitOffAllowed bool
 
 	AccessTokenTTL     time.Duration
 	RefreshIdleTTL     time.Duration
@@ -111,6 +121,32 @@ type Config struct {
 
 // Production reports whether the service runs with production safeguards.
 func (c Config) Production() bool { return c.Env == "production" }
+
+// MaxTrustedProxyHops bounds TRUSTED_PROXY_HOPS: no real chain of proxies
+// is longer, and a miscounted one lets clients name themselves.
+const MaxTrustedProxyHops = 5
+
+// proxyPresets name address blocks for TRUSTED_PROXIES, for platforms that
+// publish no addresses for their proxies.
+var proxyPresets = map[string][]netip.Prefix{
+	// RFC 1918, RFC 4193 unique local, RFC 6598 shared (carrier-grade NAT)
+	// and link-local: where platforms' and clusters' proxies connect from.
+	"private":  prefixes("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"),
+	"loopback": prefixes("127.0.0.0/8", "::1/128"),
+	// Cloudflare's edge, as published at https://www.cloudflare.com/ips/.
+	"cloudflare": prefixes("173.245.48.0/20", "103.21.244.0/22", "103.22.200.0/22", "103.31.4.0/22", "141.101.64.0/18",
+		"108.162.192.0/18", "190.93.240.0/20", "188.114.96.0/20", "197.234.240.0/22", "198.41.128.0/17", "162.158.0.0/15",
+		"104.16.0.0/13", "104.24.0.0/14", "172.64.0.0/13", "131.0.72.0/22",
+		"2400:cb00::/32", "2606:4700::/32", "2803:f800::/32", "2405:b500::/32", "2405:8100::/32", "2a06:98c0::/29", "2c0f:f248::/32"),
+}
+
+func prefixes(cidrs ...string) []netip.Prefix {
+	out := make([]netip.Prefix, len(cidrs))
+	for i, c := range cidrs {
+		out[i] = netip.MustParsePrefix(c)
+	}
+	return out
+}
 
 // MinSecretBytes is the shortest JWT_SECRET_KEY accepted in production: the
 // size of an HS256 key.
@@ -185,11 +221,13 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.str(&c.RefreshCookieSameSite, "refresh-cookie-samesite", "REFRESH_COOKIE_SAMESITE", "SameSite of the refresh cookie: lax, strict, or none for a frontend on another site")
 		r.str(&c.RefreshCookieDomain, "refresh-cookie-domain", "REFRESH_COOKIE_DOMAIN", "Domain of the refresh cookie (empty: the API's host only)")
 		r.boolean(&c.RefreshCookiePartitioned, "refresh-cookie-partitioned", "REFRESH_COOKIE_PARTITIONED", "mark the refresh cookie Partitioned (CHIPS), for browsers that block third-party cookies")
-		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses or CIDRs of proxies whose X-Forwarded-For is believed")
+		r.str(&proxies, "trusted-proxies", "TRUSTED_PROXIES", "comma-separated addresses, CIDRs or presets (private, loopback, cloudflare) of proxies whose X-Forwarded-For is believed")
+		r.integer(&c.TrustedProxyHops, "trusted-proxy-hops", "TRUSTED_PROXY_HOPS", "proxies in front of the service; the client is that many X-Forwarded-For entries from the right (0: off)")
 		r.number(&c.RateLimit, "rate-limit", "RATE_LIMIT", "requests per second per client (0: no limit)")
 		r.integer(&c.RateBurst, "rate-burst", "RATE_BURST", "requests a client may make at once above the rate")
 		r.number(&c.AuthRateLimit, "auth-rate-limit", "AUTH_RATE_LIMIT", "sign-in, registration and refresh requests per second per client (0: no limit)")
 		r.integer(&c.AuthRateBurst, "auth-rate-burst", "AUTH_RATE_BURST", "auth requests a client may make at once above the rate")
+		r.boolean(&c.RateLimitOffAllowed, "rate-limit-off-allowed", "RATE_LIMIT_OFF_ALLOWED", "let production run with RATE_LIMIT or AUTH_RATE_LIMIT at 0")
 		r.duration(&c.AccessTokenTTL, "access-token-ttl", "ACCESS_TOKEN_TTL", "lifetime of access tokens")
 		r.duration(&c.RefreshIdleTTL, "refresh-idle-ttl", "REFRESH_IDLE_TTL", "a refresh token expires if unused this long")
 		r.duration(&c.RefreshAbsoluteTTL, "refresh-absolute-ttl", "REFRESH_ABSOLUTE_TTL", "a session ends this long after sign-in")
@@ -218,26 +256,63 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	c.RefreshCookieSameSite = strings.ToLower(c.RefreshCookieSameSite)
 	// Browsers ignore a leading dot; without it the value compares as a host.
 	c.RefreshCookieDomain = strings.TrimPrefix(strings.ToLower(c.RefreshCookieDomain), ".")
-	for _, p := range list(proxies) {
-		prefix, err := netip.ParsePrefix(p)
-		if err != nil {
-			addr, aerr := netip.ParseAddr(p)
-			if aerr != nil {
-				r.errs = append(r.errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address nor a CIDR", p))
-				continue
-			}
-			prefix = netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen())
-		}
-		c.TrustedProxies = append(c.TrustedProxies, prefix.Masked())
-	}
+	c.TrustedProxies, r.errs = parseProxies(list(proxies), r.errs)
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}
-	r.errs = append(r.errs, c.validate(command)...)
+	r.errs = append(r.errs, c.validate(command, getenv)...)
 	if err := errors.Join(r.errs...); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// parseProxies reads TRUSTED_PROXIES: addresses, CIDRs and preset names.
+// A block that trusts much of the internet is refused: it would let most
+// clients name any address in X-Forwarded-For.
+func parseProxies(entries []string, errs []error) ([]netip.Prefix, []error) {
+	var out []netip.Prefix
+	for _, p := range entries {
+		if preset, ok := proxyPresets[strings.ToLower(p)]; ok {
+			out = append(out, preset...)
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			addr, aerr := netip.ParseAddr(p)
+			if aerr != nil {
+				errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %q is neither an address, a CIDR nor a preset (private, loopback, cloudflare)", p))
+				continue
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		// Peers are compared unmapped: ::ffff:10.0.0.0/104 is 10.0.0.0/8.
+		if a := prefix.Addr(); a.Is4In6() && prefix.Bits() >= 96 {
+			prefix = netip.PrefixFrom(a.Unmap(), prefix.Bits()-96)
+		}
+		prefix = prefix.Masked()
+		if tooBroad(prefix) {
+			errs = append(errs, fmt.Errorf("TRUSTED_PROXIES: %s trusts a large part of the internet; "+
+				"an IPv4 block must be /8 or narrower and an IPv6 block /16 or narrower, unless wholly private", p))
+			continue
+		}
+		out = append(out, prefix)
+	}
+	return out, errs
+}
+
+// tooBroad reports whether p is wider than /8 (IPv4) or /16 (IPv6) and not
+// wholly inside the private or loopback blocks.
+func tooBroad(p netip.Prefix) bool {
+	if (p.Addr().Is4() && p.Bits() >= 8) || (p.Addr().Is6() && p.Bits() >= 16) {
+		return false
+	}
+	for _, inner := range slices.Concat(proxyPresets["private"], proxyPresets["loopback"]) {
+		if inner.Bits() <= p.Bits() && inner.Contains(p.Addr()) {
+			return false
+		}
+	}
+	return true
 }
 
 // tracingRequested applies the rule that turns tracing on: the SDK is not
@@ -261,7 +336,9 @@ func tracingRequested(env func(string) (string, bool)) bool {
 // weakSecrets are values that appear in tutorials and .env examples.
 var weakSecrets = []string{"secret", "changeme", "change-me", "your-secret-key", "jwt-secret", "password", "development"}
 
-func (c *Config) validate(command string) []error {
+// validate checks the settings command reads. getenv supplies the libpq
+// variables (PGHOST, PGSSLMODE) the database driver falls back on.
+func (c *Config) validate(command string, getenv func(string) string) []error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 
@@ -283,6 +360,15 @@ func (c *Config) validate(command string) []error {
 		bad("DB_MIN_CONNS, DB_MAX_CONNS: want 0 <= min <= max and max >= 1, got %d and %d", c.DBMinConns, c.DBMaxConns)
 	}
 	positive(&errs, "DB_CONNECT_TIMEOUT", c.DBConnectTimeout)
+	if c.Production() {
+		for _, db := range []struct{ name, url string }{{"DATABASE_URL", c.DatabaseURL}, {"DATABASE_DIRECT_URL", c.DatabaseDirectURL}} {
+			// The URL is never echoed: it usually carries a password.
+			if db.url != "" && plainTextToRemote(db.url, getenv) {
+				bad("%s: in production a database on another host needs sslmode=require, verify-ca or verify-full "+
+					"(the default, prefer, falls back to plain text)", db.name)
+			}
+		}
+	}
 	if command != "serve" {
 		return errs
 	}
@@ -336,8 +422,15 @@ func (c *Config) validate(command string) []error {
 			bad("ALLOWED_ORIGINS: %q is not an origin such as https://hiremebahamas.com", o)
 		}
 	}
-	if p := c.AllowedOriginPattern; p != "" && (strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1))) {
-		bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+	if p := c.AllowedOriginPattern; p != "" {
+		if strings.Count(p, "*") != 1 || !isOrigin(strings.Replace(p, "*", "x", 1)) {
+			bad("ALLOWED_ORIGIN_PATTERN: %q is not an origin with one * wildcard", p)
+		} else if problem := patternTooBroad(p); problem != "" {
+			bad("ALLOWED_ORIGIN_PATTERN: %q %s", p, problem)
+		}
+	}
+	if c.TrustedProxyHops < 0 || c.TrustedProxyHops > MaxTrustedProxyHops {
+		bad("TRUSTED_PROXY_HOPS: %d; want 0 (off) to %d", c.TrustedProxyHops, MaxTrustedProxyHops)
 	}
 	switch c.RefreshCookieSameSite {
 	case "lax", "strict", "none":
@@ -398,6 +491,20 @@ func (c *Config) validate(command string) []error {
 		} else if !strings.HasPrefix(c.FrontendURL, "https://") {
 			bad("FRONTEND_URL: must be https:// in production")
 		}
+		// A page served over plain HTTP can be rewritten on the way, and
+		// would then act with the user's credentials.
+		for _, o := range c.AllowedOrigins {
+			if strings.HasPrefix(strings.ToLower(o), "http://") {
+				bad("ALLOWED_ORIGINS: %q must be https:// in production", o)
+			}
+		}
+		if strings.HasPrefix(strings.ToLower(c.AllowedOriginPattern), "http://") {
+			bad("ALLOWED_ORIGIN_PATTERN: must be https:// in production")
+		}
+		if (c.RateLimit == 0 || c.AuthRateLimit == 0) && !c.RateLimitOffAllowed {
+			bad("RATE_LIMIT, AUTH_RATE_LIMIT: %g and %g; 0 turns a limit off, which production refuses unless RATE_LIMIT_OFF_ALLOWED=true",
+				c.RateLimit, c.AuthRateLimit)
+		}
 	}
 	return errs
 }
@@ -434,6 +541,83 @@ func patternWithinSite(pattern string) bool {
 	}
 	_, err := publicsuffix.EffectiveTLDPlusOne(parent)
 	return err == nil
+}
+
+// plainTextToRemote reports whether the postgres:// URL raw reaches a
+// database on another host without insisting on TLS. Hosts and sslmode come
+// from the URL (a host query parameter, which may list several, wins, as in
+// libpq), else from PGHOST and PGSSLMODE; without any the driver uses a local socket or localhost,
+// and prefer, which talks plain text to a server that offers no TLS.
+func plainTextToRemote(raw string, getenv func(string) string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false // refused as malformed already
+	}
+	q := u.Query()
+	hosts := q.Get("host")
+	if hosts == "" {
+		hosts = u.Hostname()
+	}
+	if hosts == "" {
+		hosts = strings.TrimSpace(getenv("PGHOST"))
+	}
+	remote := false
+	for _, h := range strings.Split(hosts, ",") {
+		remote = remote || !isLocalHost(h)
+	}
+	if !remote {
+		return false
+	}
+	mode := q.Get("sslmode")
+	if mode == "" {
+		mode = strings.TrimSpace(getenv("PGSSLMODE"))
+	}
+	return mode != "require" && mode != "verify-ca" && mode != "verify-full"
+}
+
+// isLocalHost reports whether a database host is this machine: empty (the
+// driver's default), a unix socket directory, localhost or a loopback
+// address.
+func isLocalHost(h string) bool {
+	if h == "" || strings.HasPrefix(h, "/") || strings.EqualFold(h, "localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
+}
+
+// patternTooBroad says why an origin pattern (one *, already well formed)
+// would let in sites its owner does not control, or returns "". The * must
+// stand in the host and match within one label (see server's origins).
+// What follows that label must be a domain someone owns: not nothing (any
+// top-level domain), and not a public suffix (com, co.uk, vercel.app,
+// github.io), under which anyone can have a site; except that a label
+// which keeps a fixed part may sit on a platform's suffix, where the
+// platform names the sites: https://hiremebahamas-*.vercel.app.
+func patternTooBroad(pattern string) string {
+	hostport := pattern[strings.Index(pattern, "://")+3:]
+	host := hostport
+	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.HasSuffix(hostport, "]") {
+		host = hostport[:i]
+	}
+	if !strings.Contains(host, "*") {
+		return "has its * outside the host"
+	}
+	labels := strings.Split(strings.ToLower(host), ".")
+	i := slices.IndexFunc(labels, func(l string) bool { return strings.Contains(l, "*") })
+	rest := strings.Join(labels[i+1:], ".")
+	if rest == "" && len(labels) == 1 && labels[0] == "*" {
+		return "matches every host"
+	}
+	if rest == "" {
+		return "matches hosts under any top-level domain"
+	}
+	suffix, icann := publicsuffix.PublicSuffix(rest)
+	if suffix != rest || (labels[i] != "*" && !icann) {
+		return ""
+	}
+	return "matches sites anyone can have under " + rest + "; put the * under a domain you own " +
+		"(https://*.preview.example.com) or keep a fixed part beside it on a platform's domain (https://hiremebahamas-*.vercel.app)"
 }
 
 // isOrigin reports whether s is scheme://host[:port] and nothing more.

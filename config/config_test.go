@@ -74,6 +74,15 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"origin with a path", map[string]string{"ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com/app"}, "ALLOWED_ORIGINS"},
 		{"origin pattern with two wildcards", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.*.example.com"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, gateway.internal"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv4 address", map[string]string{"TRUSTED_PROXIES": "0.0.0.0/0"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv6 address", map[string]string{"TRUSTED_PROXIES": "::/0"}, "TRUSTED_PROXIES"},
+		{"proxies: every IPv4 address, mapped", map[string]string{"TRUSTED_PROXIES": "::ffff:0.0.0.0/96"}, "TRUSTED_PROXIES"},
+		{"proxies: half the internet", map[string]string{"TRUSTED_PROXIES": "private, 128.0.0.0/1"}, "TRUSTED_PROXIES"},
+		{"proxies: wider than /8, partly private", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/7"}, "TRUSTED_PROXIES"},
+		{"proxies: all global unicast IPv6", map[string]string{"TRUSTED_PROXIES": "2000::/3"}, "TRUSTED_PROXIES"},
+		{"proxy hops negative", map[string]string{"TRUSTED_PROXY_HOPS": "-1"}, "TRUSTED_PROXY_HOPS"},
+		{"proxy hops beyond the bound", map[string]string{"TRUSTED_PROXY_HOPS": "6"}, "TRUSTED_PROXY_HOPS"},
+		{"proxy hops not a number", map[string]string{"TRUSTED_PROXY_HOPS": "two"}, "TRUSTED_PROXY_HOPS"},
 		{"negative rate", map[string]string{"RATE_LIMIT": "-1"}, "RATE_LIMIT"},
 		{"rate not a number", map[string]string{"AUTH_RATE_LIMIT": "fast"}, "AUTH_RATE_LIMIT"},
 		{"rate without burst", map[string]string{"RATE_BURST": "0"}, "RATE_BURST"},
@@ -104,6 +113,30 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 			"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"SameSite=None with a wildcard top-level domain", map[string]string{"REFRESH_COOKIE_SAMESITE": "none", "ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas.*"},
 			"ALLOWED_ORIGIN_PATTERN"},
+		{"production remote database without sslmode", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db"}), "DATABASE_URL"},
+		{"production remote database, sslmode=prefer", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db?sslmode=prefer"}), "DATABASE_URL"},
+		{"production remote database, sslmode=disable", merge(prod, map[string]string{"DATABASE_URL": "postgresql://u:hunter2@10.0.0.7:5432/db?sslmode=disable"}), "DATABASE_URL"},
+		{"production remote database, sslmode=allow", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@[2001:db8::7]/db?sslmode=allow"}), "DATABASE_URL"},
+		{"production one remote host of several", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db?host=/tmp,db.example.com"}), "DATABASE_URL"},
+		{"production remote host parameter", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db?host=db.example.com"}), "DATABASE_URL"},
+		{"production remote PGHOST", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@/db", "PGHOST": "db.example.com"}), "DATABASE_URL"},
+		{"production PGSSLMODE=prefer", merge(prod, map[string]string{"DATABASE_URL": "postgres://u:hunter2@db.example.com/db", "PGSSLMODE": "prefer"}), "DATABASE_URL"},
+		{"production direct URL without sslmode", merge(prod, map[string]string{"DATABASE_DIRECT_URL": "postgres://u:hunter2@db.neon.tech/db"}), "DATABASE_DIRECT_URL"},
+		{"production plain-http origin", merge(prod, map[string]string{"ALLOWED_ORIGINS": "https://admin.hiremebahamas.com, http://staff.hiremebahamas.com"}), "ALLOWED_ORIGINS"},
+		{"production plain-http localhost origin", merge(prod, map[string]string{"ALLOWED_ORIGINS": "http://localhost:3000"}), "ALLOWED_ORIGINS"},
+		{"production plain-http pattern", merge(prod, map[string]string{"ALLOWED_ORIGIN_PATTERN": "http://*.preview.hiremebahamas.com"}), "ALLOWED_ORIGIN_PATTERN"},
+		{"production rate limit off", merge(prod, map[string]string{"RATE_LIMIT": "0"}), "RATE_LIMIT"},
+		{"production auth rate limit off", merge(prod, map[string]string{"AUTH_RATE_LIMIT": "0"}), "AUTH_RATE_LIMIT"},
+		{"production rate limits off, override false", merge(prod, map[string]string{"RATE_LIMIT": "0", "AUTH_RATE_LIMIT": "0", "RATE_LIMIT_OFF_ALLOWED": "false"}), "RATE_LIMIT_OFF_ALLOWED"},
+		{"override not a boolean", map[string]string{"RATE_LIMIT_OFF_ALLOWED": "yes please"}, "RATE_LIMIT_OFF_ALLOWED"},
+		{"pattern matching every host", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern matching every host on a port", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*:8443"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern under any top-level domain", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas.*"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on a top-level domain", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.com"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on a country's public suffix", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.co.uk"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on every Vercel site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern on every GitHub Pages site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.github.io"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"pattern of registrable names", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.com"}, "ALLOWED_ORIGIN_PATTERN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("serve", nil, env(merge(base, tc.env)))
@@ -122,6 +155,57 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 	}
 	if _, err := Load("serve", nil, env(merge(base, prod))); err != nil {
 		t.Errorf("a sound production configuration was refused: %v", err)
+	}
+	// Every problem is named at once.
+	_, err := Load("serve", nil, env(merge(base, prod, map[string]string{
+		"DATABASE_URL": "postgres://u:hunter2@db.neon.tech/db", "ALLOWED_ORIGINS": "http://a.example.com",
+		"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app", "RATE_LIMIT": "0",
+	})))
+	for _, name := range []string{"DATABASE_URL", "ALLOWED_ORIGINS", "ALLOWED_ORIGIN_PATTERN", "RATE_LIMIT_OFF_ALLOWED"} {
+		if err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("error %v does not name %s", err, name)
+		}
+	}
+}
+
+// What production accepts: a remote database over TLS or a local one
+// without, https origins and patterns under a domain or with a fixed part,
+// and limits off when said so.
+func TestLoadAcceptsSoundProduction(t *testing.T) {
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+	}{
+		{"Neon pooled URL", map[string]string{"DATABASE_URL": "postgres://u:p@ep-x-pooler.us-east-2.aws.neon.tech/db?sslmode=require&channel_binding=require",
+			"DATABASE_DIRECT_URL": "postgres://u:p@ep-x.us-east-2.aws.neon.tech/db?sslmode=verify-full"}},
+		{"verify-ca", map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com:6543/db?sslmode=verify-ca"}},
+		{"PGSSLMODE", map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com/db", "PGSSLMODE": "require"}},
+		{"localhost without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@localhost:5432/db?sslmode=disable"}},
+		{"loopback address without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@127.0.0.2:5433/db"}},
+		{"IPv6 loopback without TLS", map[string]string{"DATABASE_URL": "postgres://u:p@[::1]:5433/db"}},
+		{"local hosts listed", map[string]string{"DATABASE_URL": "postgres://u:p@/db?host=/tmp,localhost"}},
+		{"unix socket", map[string]string{"DATABASE_URL": "postgres://u:p@/db?host=/var/run/postgresql"}},
+		{"no host at all", map[string]string{"DATABASE_URL": "postgres:///db"}},
+		{"https origins", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGINS": "https://admin.hiremebahamas.com"}},
+		{"pattern under our domain", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://*.preview.hiremebahamas.com"}},
+		{"pattern with a fixed part on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}},
+		{"pattern with a fixed suffix on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://*-bahamas-team.vercel.app"}},
+		{"limits off, said so", map[string]string{"DATABASE_URL": "postgres://localhost/db", "RATE_LIMIT": "0", "AUTH_RATE_LIMIT": "0", "RATE_LIMIT_OFF_ALLOWED": "true"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := Load("serve", nil, env(merge(prod, tc.env))); err != nil {
+				t.Errorf("refused: %v", err)
+			}
+		})
+	}
+	// Development keeps its freedom of plain http and limits off.
+	if _, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://u:p@db.example.com/db", "ALLOWED_ORIGINS": "http://localhost:3000", "RATE_LIMIT": "0"})); err != nil {
+		t.Errorf("development refused: %v", err)
+	}
+	// migrate checks the database's transport too.
+	if _, err := Load("migrate", nil, env(map[string]string{"ENV": "production", "DATABASE_URL": "postgres://u:p@db.example.com/db"})); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
+		t.Errorf("migrate in production over plain text: %v", err)
 	}
 }
 
@@ -153,7 +237,7 @@ func TestRefreshCookieSettings(t *testing.T) {
 			"ALLOWED_ORIGIN_PATTERN": "https://*.preview.hiremebahamas.com"}, nil, "none", "", false},
 		{"None with previews under one Vercel project's site", map[string]string{"REFRESH_COOKIE_SAMESITE": "none",
 			"ALLOWED_ORIGIN_PATTERN": "https://*-hmb.hiremebahamas.vercel.app"}, nil, "none", "", false},
-		{"Lax with every Vercel site allowed", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"}, nil, "lax", "", false},
+		{"Lax with Vercel sites named alike allowed", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}, nil, "lax", "", false},
 		{"flags override", map[string]string{"REFRESH_COOKIE_SAMESITE": "strict", "REFRESH_COOKIE_PARTITIONED": "true"},
 			[]string{"--refresh-cookie-samesite", "none", "--refresh-cookie-partitioned=false"}, "none", "", false},
 	} {
@@ -191,6 +275,44 @@ func TestLoadEdgeSettings(t *testing.T) {
 	}
 	if c.RateLimit != 2.5 || c.RateBurst != 60 || c.AuthRateLimit != 0 {
 		t.Errorf("rates %g/%d, auth %g", c.RateLimit, c.RateBurst, c.AuthRateLimit)
+	}
+}
+
+// TRUSTED_PROXIES mixes addresses, CIDRs and presets; blocks wider than
+// the bound are accepted when wholly private.
+func TestTrustedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		setting string
+		want    []string
+	}{
+		{"loopback", []string{"127.0.0.0/8", "::1/128"}},
+		{"Private", []string{"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16", "fc00::/7", "fe80::/10"}},
+		{"loopback, 203.0.113.0/24, 2001:db8::7", []string{"127.0.0.0/8", "::1/128", "203.0.113.0/24", "2001:db8::7/128"}},
+		{"::ffff:10.1.0.0/112, ::ffff:10.1.2.3", []string{"10.1.0.0/16", "10.1.2.3/32"}},
+		{"fc00::/7, 3.0.0.0/8, 2a06:98c0::/16", []string{"fc00::/7", "3.0.0.0/8", "2a06::/16"}},
+		{"10.1.2.3/8", []string{"10.0.0.0/8"}},
+	} {
+		c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db", "TRUSTED_PROXIES": tc.setting}))
+		if err != nil {
+			t.Errorf("TRUSTED_PROXIES=%q: %v", tc.setting, err)
+			continue
+		}
+		var got []string
+		for _, p := range c.TrustedProxies {
+			got = append(got, p.String())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("TRUSTED_PROXIES=%q: %q; want %q", tc.setting, got, tc.want)
+		}
+	}
+	c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db", "TRUSTED_PROXIES": "cloudflare", "TRUSTED_PROXY_HOPS": "1"}))
+	if err != nil || c.TrustedProxyHops != 1 {
+		t.Fatalf("cloudflare with one hop: %d hops, %v", c.TrustedProxyHops, err)
+	}
+	for _, edge := range []string{"104.16.0.1", "162.158.1.1", "2606:4700::1", "2a06:98c0::1"} {
+		if !slices.ContainsFunc(c.TrustedProxies, func(p netip.Prefix) bool { return p.Contains(netip.MustParseAddr(edge)) }) {
+			t.Errorf("the cloudflare preset does not hold %s", edge)
+		}
 	}
 }
 

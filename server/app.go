@@ -84,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}
 
 	lim := &limits{
-		clients: clients{trusted: cfg.TrustedProxies},
+		clients: clients{trusted: cfg.TrustedProxies, hops: cfg.TrustedProxyHops, ignored: newIgnoredForwards(cfg, log, a.metrics)},
 		general: newLimiter(cfg.RateLimit, cfg.RateBurst),
 		auth:    newLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
 	}

@@ -67,9 +67,24 @@ func (o *origins) allows(origin string) bool {
 	if o.exact[origin] {
 		return true
 	}
-	// The * stands for at least one character.
+	// The * stands for at least one character of one label: spanning dots,
+	// https://hiremebahamas-*.vercel.app would also match sites under
+	// someone else's name (hiremebahamas-x.theirs.vercel.app).
 	return o.hasPattern && len(origin) > len(o.prefix)+len(o.suffix) &&
-		strings.HasPrefix(origin, o.prefix) && strings.HasSuffix(origin, o.suffix)
+		strings.HasPrefix(origin, o.prefix) && strings.HasSuffix(origin, o.suffix) &&
+		isLabelPart(origin[len(o.prefix):len(origin)-len(o.suffix)])
+}
+
+// isLabelPart reports whether s could be part of one DNS label of a host
+// browsers send: letters, digits and hyphens (international names come in
+// their xn-- form).
+func isLabelPart(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 // newCORS allows credentialed calls from the allowed origins only. A

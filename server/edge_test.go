@@ -107,7 +107,8 @@ func TestCORS(t *testing.T) {
 			t.Errorf("GET from %s: %d %v", origin, code, h)
 		}
 	}
-	for _, origin := range []string{"https://evil.example", "http://hiremebahamas.com", "https://hiremebahamas.com.evil.example", "https://preview.hiremebahamas.com"} {
+	for _, origin := range []string{"https://evil.example", "http://hiremebahamas.com", "https://hiremebahamas.com.evil.example", "https://preview.hiremebahamas.com",
+		"https://a.b.preview.hiremebahamas.com"} {
 		_, h := preflight(origin)
 		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
 			t.Errorf("preflight from %s allowed: %q", origin, v)
@@ -115,6 +116,21 @@ func TestCORS(t *testing.T) {
 		_, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
 			t.Errorf("GET from %s allowed: %q", origin, v)
+		}
+	}
+
+	// The * matches within one label, so that on a platform's domain the
+	// sites of its other customers stay out.
+	cfg.AllowedOriginPattern = "https://hiremebahamas-*.vercel.app"
+	vercel := start(t, cfg)
+	for origin, want := range map[string]bool{
+		"https://hiremebahamas-git-main-bahamas.vercel.app": true,
+		"https://hiremebahamas-x.theirs.vercel.app":         false,
+		"https://hiremebahamas-x_y.vercel.app":              false,
+	} {
+		_, h, _ := vercel.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		if got := h.Get("Access-Control-Allow-Origin") == origin; got != want {
+			t.Errorf("pattern %s, GET from %s: allowed %v; want %v", cfg.AllowedOriginPattern, origin, got, want)
 		}
 	}
 }

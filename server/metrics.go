@@ -36,7 +36,10 @@ type metrics struct {
 	grpcOpts     []grpcprom.Option
 	httpRequests *prometheus.CounterVec
 	httpDuration *prometheus.HistogramVec
-	exemplars    bool // attach trace ids to observations
+	// forwardedIgnored counts requests whose X-Forwarded-For was ignored
+	// because their peer is not a trusted proxy.
+	forwardedIgnored prometheus.Counter
+	exemplars        bool // attach trace ids to observations
 
 	lis    net.Listener
 	server *http.Server
@@ -75,6 +78,10 @@ func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *
 		Help:    `Time to answer REST requests, by method, route template ("unrouted" when none matched) and status code.`,
 		Buckets: latencyBuckets,
 	}, httpLabels)
+	m.forwardedIgnored = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "forwarded_for_ignored_total",
+		Help: "Requests, REST or gRPC, whose X-Forwarded-For was ignored because their peer is not a trusted proxy (TRUSTED_PROXIES, TRUSTED_PROXY_HOPS).",
+	})
 	// A registry of the App's own, not the global one: nothing registers
 	// here by side effect, and several Apps can run in one process.
 	if err := errors.Join(
@@ -83,6 +90,7 @@ func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *
 		m.registry.Register(m.grpc),
 		m.registry.Register(m.httpRequests),
 		m.registry.Register(m.httpDuration),
+		m.registry.Register(m.forwardedIgnored),
 		m.registry.Register(pool),
 	); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"math"
-	"net"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -14,63 +13,10 @@ import (
 	"github.com/hashicorp/golang-lru/v2/expirable"
 	"golang.org/x/time/rate"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
 
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
-
-// clients resolves who is calling: the connection's peer, or, when the peer
-// is a trusted proxy, the nearest address in X-Forwarded-For that is not
-// one. A client cannot dodge a limit by sending its own X-Forwarded-For:
-// entries left of the first untrusted one are never read.
-type clients struct {
-	trusted []netip.Prefix
-}
-
-func (c clients) isTrusted(a netip.Addr) bool {
-	for _, p := range c.trusted {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-// resolve returns the client's address given the connection's peer
-// ("host:port" or a bare address) and the X-Forwarded-For values received.
-func (c clients) resolve(remote string, forwarded []string) string {
-	host := remote
-	if h, _, err := net.SplitHostPort(remote); err == nil {
-		host = h
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return host
-	}
-	addr = addr.Unmap()
-	if !c.isTrusted(addr) {
-		return addr.String()
-	}
-	var hops []string
-	for _, v := range forwarded {
-		hops = append(hops, strings.Split(v, ",")...)
-	}
-	for i := len(hops) - 1; i >= 0; i-- {
-		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
-		if err != nil {
-			// Garbage from beyond the last trusted hop: that hop is the
-			// best-known client.
-			break
-		}
-		addr = hop.Unmap()
-		if !c.isTrusted(addr) {
-			break
-		}
-	}
-	return addr.String()
-}
 
 // limiter is a token bucket per client, forgotten after a quiet while.
 type limiter struct {
@@ -233,15 +179,4 @@ func (l *limits) limitCall(ctx context.Context, method string) error {
 func isProbe(method string) bool {
 	service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
 	return probeServices[service]
-}
-
-// grpcClient resolves a network gRPC caller's address, believing an
-// x-forwarded-for sent by a trusted proxy.
-func (c clients) grpcClient(ctx context.Context) string {
-	p, ok := peer.FromContext(ctx)
-	if !ok || p.Addr == nil {
-		return ""
-	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	return c.resolve(p.Addr.String(), md.Get("x-forwarded-for"))
 }
