@@ -12,12 +12,27 @@ NPM_CI  := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --logle
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 TS_CLIENT := clients/typescript
 
-.PHONY: all build run test fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
+# Stamped into the binary (hiremebahamas version, /ready/db, the build_info
+# metric). The Go toolchain records the commit itself in a clone; COMMIT
+# covers work trees it cannot read and builds without .git (the image's).
+VERSION    ?= dev
+COMMIT     ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+BUILDINFO  := github.com/hiremebahamas/api/internal/buildinfo
+LDFLAGS     = -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).buildTime=$(BUILD_TIME)
+
+.PHONY: all build static run test fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
 
 all: build
 
 build:
-	$(GO) build -o $(BIN) ./cmd/hiremebahamas
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/hiremebahamas
+
+## static: the binary the Dockerfile builds and deploy/ tests: no cgo, so no
+## libc to load; no build paths; no symbol table. Time zones and CA roots are
+## compiled in (cmd/hiremebahamas/main.go).
+static:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN) ./cmd/hiremebahamas
 
 ## run: serve on $PORT; without DATABASE_URL, a local PostgreSQL under ./.data.
 run: build

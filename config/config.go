@@ -148,6 +148,9 @@ func prefixes(cidrs ...string) []netip.Prefix {
 	return out
 }
 
+// DefaultPort is where serve listens without PORT.
+const DefaultPort = 8080
+
 // MinSecretBytes is the shortest JWT_SECRET_KEY accepted in production: the
 // size of an HS256 key.
 const MinSecretBytes = 32
@@ -159,7 +162,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	c := Config{
 		Env:               "development",
 		LogLevel:          slog.LevelInfo,
-		Port:              8080,
+		Port:              DefaultPort,
 		DBMinConns:        5,
 		DBMaxConns:        15,
 		DBConnectTimeout:  5 * time.Second,

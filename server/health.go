@@ -13,9 +13,11 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health"
 	"google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/buildinfo"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -118,7 +120,22 @@ func (h *HealthServer) CheckDatabase(ctx context.Context, _ *hmbv1.CheckDatabase
 		PoolTotalConns:    stats.Total,
 		PoolAcquiredConns: stats.Acquired,
 		PoolMaxConns:      stats.Max,
+		Build:             buildInfo,
 	}, nil
+}
+
+// buildInfo is read once: it cannot change while the process runs.
+var buildInfo = buildInfoProto(buildinfo.Read())
+
+func buildInfoProto(b buildinfo.Info) *hmbv1.BuildInfo {
+	p := &hmbv1.BuildInfo{Version: b.Version, Commit: b.CommitOrUnknown(), Dirty: b.Dirty, GoVersion: b.GoVersion}
+	if !b.CommitTime.IsZero() {
+		p.CommitTime = timestamppb.New(b.CommitTime)
+	}
+	if !b.BuildTime.IsZero() {
+		p.BuildTime = timestamppb.New(b.BuildTime)
+	}
+	return p
 }
 
 // checkDatabase runs one check within the check timeout.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,7 +51,9 @@ func TestHealthEndpoints(t *testing.T) {
 		db, err = client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
 		return err == nil
 	})
-	want := &hmbv1.CheckDatabaseResponse{Status: "ready", SchemaVersion: store.LatestSchemaVersion(), PoolMaxConns: 15}
+	// go test records no version control and stamps nothing.
+	build := &hmbv1.BuildInfo{Version: "dev", Commit: "unknown", GoVersion: runtime.Version()}
+	want := &hmbv1.CheckDatabaseResponse{Status: "ready", SchemaVersion: store.LatestSchemaVersion(), PoolMaxConns: 15, Build: build}
 	if diff := cmp.Diff(want, db, protocmp.Transform(),
 		protocmp.IgnoreFields(&hmbv1.CheckDatabaseResponse{}, "latency_ms", "pool_total_conns", "pool_acquired_conns")); diff != "" {
 		t.Errorf("CheckDatabase (-want +got):\n%s", diff)
@@ -69,7 +72,9 @@ func TestHealthEndpoints(t *testing.T) {
 		{"/health", map[string]any{"status": "healthy"}},
 		{"/ready", map[string]any{"status": "healthy"}},
 		{"/ready/db", map[string]any{"status": "ready", "schema_version": strconv.FormatInt(store.LatestSchemaVersion(), 10), "pool_max_conns": 15.0,
-			"latency_ms": 0.0, "pool_total_conns": 0.0, "pool_acquired_conns": 0.0}},
+			"latency_ms": 0.0, "pool_total_conns": 0.0, "pool_acquired_conns": 0.0,
+			"build": map[string]any{"version": "dev", "commit": "unknown", "dirty": false, "go_version": runtime.Version(),
+				"commit_time": nil, "build_time": nil}}},
 	} {
 		code, header, body := s.do(t, http.MethodGet, tc.path, nil)
 		if code != http.StatusOK {

@@ -19,6 +19,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/internal/buildinfo"
 )
 
 // metrics is an App's Prometheus instruments and the admin listener that
@@ -92,6 +93,7 @@ func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *
 		m.registry.Register(m.httpDuration),
 		m.registry.Register(m.forwardedIgnored),
 		m.registry.Register(pool),
+		m.registry.Register(buildInfoGauge(buildinfo.Read())),
 	); err != nil {
 		return nil, err
 	}
@@ -108,6 +110,17 @@ func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
 	return m, nil
+}
+
+// buildInfoGauge is the constant 1 labelled with the running build, so that
+// dashboards can tell versions apart during a rollout and join them to other
+// series.
+func buildInfoGauge(b buildinfo.Info) prometheus.Collector {
+	return prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name:        "hiremebahamas_build_info",
+		Help:        "The running build: always 1, labelled with its version, commit and Go version.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.CommitOrUnknown(), "go_version": b.GoVersion},
+	}, func() float64 { return 1 })
 }
 
 // adminHandler serves /metrics and the runtime profiles. The profile

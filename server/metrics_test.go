@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,12 @@ func TestMetrics(t *testing.T) {
 		if _, ok := m[name]; !ok {
 			t.Errorf("%s is missing", name)
 		}
+	}
+
+	// The running build; go test stamps nothing and records no commit.
+	build := map[string]string{"version": "dev", "commit": "unknown", "go_version": runtime.Version()}
+	if got := m.value(t, "hiremebahamas_build_info", build); got != 1 {
+		t.Errorf("hiremebahamas_build_info%v = %v; want 1", build, got)
 	}
 
 	// Profiles on the admin listener, without the command line (flags may

@@ -4,6 +4,8 @@
 //	hiremebahamas migrate  apply pending database migrations and exit
 //	hiremebahamas admin    create accounts and change roles
 //	hiremebahamas seed     fill the database with demo data
+//	hiremebahamas version  print the build's version, commit and Go version
+//	hiremebahamas probe    exit 0 if the local instance answers /live
 //
 // Settings come from the environment; each has a flag that overrides it
 // (hiremebahamas serve -h lists them).
@@ -19,6 +21,12 @@ import (
 	"os/signal"
 	"syscall"
 
+	// Time zones and CA roots inside the binary, so that it runs in an image
+	// that has neither (/usr/share/zoneinfo, /etc/ssl/certs). The roots are
+	// used only where the system has none.
+	_ "golang.org/x/crypto/x509roots/fallback"
+	_ "time/tzdata"
+
 	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/server"
 )
@@ -30,11 +38,18 @@ commands:
   migrate  apply pending database migrations and exit
   admin    create accounts and change roles (run "hiremebahamas admin" for details)
   seed     fill the database with demo employers, job seekers, jobs and applications
+  version  print the version, commit and Go version of this build
+  probe    exit 0 if the instance on $HOST:$PORT answers /live, 1 if not (--path, --timeout)
 
 Run "hiremebahamas <command> -h" for the settings a command reads.
 `
 
 func main() {
+	if len(os.Args) > 1 {
+		if t, ok := tools[os.Args[1]]; ok {
+			os.Exit(t(os.Args[2:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()

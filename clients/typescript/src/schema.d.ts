@@ -605,6 +605,27 @@ export interface components {
             /** @description The signed-in user, with private fields. */
             user?: components["schemas"]["User"];
         };
+        /** @description BuildInfo identifies a build of the service. */
+        BuildInfo: {
+            /**
+             * Format: date-time
+             * @description When the binary was built; unset when unknown.
+             */
+            build_time?: string;
+            /** @description The source commit, or "unknown" when the build recorded none. */
+            commit?: string;
+            /**
+             * Format: date-time
+             * @description When the commit was made; unset when unknown.
+             */
+            commit_time?: string;
+            /** @description Whether the build had uncommitted changes. */
+            dirty?: boolean;
+            /** @description The Go toolchain that built the binary, such as "go1.26.8". */
+            go_version?: string;
+            /** @description The release version stamped at build time, or "dev". */
+            version?: string;
+        };
         /** @description ChangePasswordRequest replaces the signed-in user's password. */
         ChangePasswordRequest: {
             /** @description The password in use now. */
@@ -614,6 +635,11 @@ export interface components {
         };
         /** @description CheckDatabaseResponse says the database answered and its schema is current. */
         CheckDatabaseResponse: {
+            /**
+             * @description The build of the service answering, so that a rollout can be followed
+             *     instance by instance.
+             */
+            build?: components["schemas"]["BuildInfo"];
             /**
              * Format: double
              * @description Round-trip time of the check query, in milliseconds.

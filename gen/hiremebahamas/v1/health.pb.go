@@ -10,6 +10,7 @@ import (
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -241,7 +242,10 @@ type CheckDatabaseResponse struct {
 	// Connections in use by requests at the time of the check.
 	PoolAcquiredConns int32 `protobuf:"varint,5,opt,name=pool_acquired_conns,json=poolAcquiredConns,proto3" json:"pool_acquired_conns,omitempty"`
 	// The most connections this instance's pool will open.
-	PoolMaxConns  int32 `protobuf:"varint,6,opt,name=pool_max_conns,json=poolMaxConns,proto3" json:"pool_max_conns,omitempty"`
+	PoolMaxConns int32 `protobuf:"varint,6,opt,name=pool_max_conns,json=poolMaxConns,proto3" json:"pool_max_conns,omitempty"`
+	// The build of the service answering, so that a rollout can be followed
+	// instance by instance.
+	Build         *BuildInfo `protobuf:"bytes,7,opt,name=build,proto3" json:"build,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -318,18 +322,116 @@ func (x *CheckDatabaseResponse) GetPoolMaxConns() int32 {
 	return 0
 }
 
+func (x *CheckDatabaseResponse) GetBuild() *BuildInfo {
+	if x != nil {
+		return x.Build
+	}
+	return nil
+}
+
+// BuildInfo identifies a build of the service.
+type BuildInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The release version stamped at build time, or "dev".
+	Version string `protobuf:"bytes,1,opt,name=version,proto3" json:"version,omitempty"`
+	// The source commit, or "unknown" when the build recorded none.
+	Commit string `protobuf:"bytes,2,opt,name=commit,proto3" json:"commit,omitempty"`
+	// Whether the build had uncommitted changes.
+	Dirty bool `protobuf:"varint,3,opt,name=dirty,proto3" json:"dirty,omitempty"`
+	// The Go toolchain that built the binary, such as "go1.26.8".
+	GoVersion string `protobuf:"bytes,4,opt,name=go_version,json=goVersion,proto3" json:"go_version,omitempty"`
+	// When the commit was made; unset when unknown.
+	CommitTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=commit_time,json=commitTime,proto3" json:"commit_time,omitempty"`
+	// When the binary was built; unset when unknown.
+	BuildTime     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=build_time,json=buildTime,proto3" json:"build_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BuildInfo) Reset() {
+	*x = BuildInfo{}
+	mi := &file_hiremebahamas_v1_health_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BuildInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BuildInfo) ProtoMessage() {}
+
+func (x *BuildInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_health_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BuildInfo.ProtoReflect.Descriptor instead.
+func (*BuildInfo) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_health_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BuildInfo) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *BuildInfo) GetCommit() string {
+	if x != nil {
+		return x.Commit
+	}
+	return ""
+}
+
+func (x *BuildInfo) GetDirty() bool {
+	if x != nil {
+		return x.Dirty
+	}
+	return false
+}
+
+func (x *BuildInfo) GetGoVersion() string {
+	if x != nil {
+		return x.GoVersion
+	}
+	return ""
+}
+
+func (x *BuildInfo) GetCommitTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CommitTime
+	}
+	return nil
+}
+
+func (x *BuildInfo) GetBuildTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BuildTime
+	}
+	return nil
+}
+
 var File_hiremebahamas_v1_health_proto protoreflect.FileDescriptor
 
 const file_hiremebahamas_v1_health_proto_rawDesc = "" +
 	"\n" +
-	"\x1dhiremebahamas/v1/health.proto\x12\x10hiremebahamas.v1\x1a\x1cgoogle/api/annotations.proto\"\x16\n" +
+	"\x1dhiremebahamas/v1/health.proto\x12\x10hiremebahamas.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x16\n" +
 	"\x14CheckLivenessRequest\"/\n" +
 	"\x15CheckLivenessResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\"\x15\n" +
 	"\x13CheckServingRequest\".\n" +
 	"\x14CheckServingResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\"\x16\n" +
-	"\x14CheckDatabaseRequest\"\xf5\x01\n" +
+	"\x14CheckDatabaseRequest\"\xa8\x02\n" +
 	"\x15CheckDatabaseResponse\x12\x16\n" +
 	"\x06status\x18\x01 \x01(\tR\x06status\x12\x1d\n" +
 	"\n" +
@@ -337,7 +439,18 @@ const file_hiremebahamas_v1_health_proto_rawDesc = "" +
 	"\x0eschema_version\x18\x03 \x01(\x03R\rschemaVersion\x12(\n" +
 	"\x10pool_total_conns\x18\x04 \x01(\x05R\x0epoolTotalConns\x12.\n" +
 	"\x13pool_acquired_conns\x18\x05 \x01(\x05R\x11poolAcquiredConns\x12$\n" +
-	"\x0epool_max_conns\x18\x06 \x01(\x05R\fpoolMaxConns2\xef\x02\n" +
+	"\x0epool_max_conns\x18\x06 \x01(\x05R\fpoolMaxConns\x121\n" +
+	"\x05build\x18\a \x01(\v2\x1b.hiremebahamas.v1.BuildInfoR\x05build\"\xea\x01\n" +
+	"\tBuildInfo\x12\x18\n" +
+	"\aversion\x18\x01 \x01(\tR\aversion\x12\x16\n" +
+	"\x06commit\x18\x02 \x01(\tR\x06commit\x12\x14\n" +
+	"\x05dirty\x18\x03 \x01(\bR\x05dirty\x12\x1d\n" +
+	"\n" +
+	"go_version\x18\x04 \x01(\tR\tgoVersion\x12;\n" +
+	"\vcommit_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"commitTime\x129\n" +
+	"\n" +
+	"build_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tbuildTime2\xef\x02\n" +
 	"\rHealthService\x12o\n" +
 	"\rCheckLiveness\x12&.hiremebahamas.v1.CheckLivenessRequest\x1a'.hiremebahamas.v1.CheckLivenessResponse\"\r\x82\xd3\xe4\x93\x02\a\x12\x05/live\x12x\n" +
 	"\fCheckServing\x12%.hiremebahamas.v1.CheckServingRequest\x1a&.hiremebahamas.v1.CheckServingResponse\"\x19\x82\xd3\xe4\x93\x02\x13Z\b\x12\x06/ready\x12\a/health\x12s\n" +
@@ -355,7 +468,7 @@ func file_hiremebahamas_v1_health_proto_rawDescGZIP() []byte {
 	return file_hiremebahamas_v1_health_proto_rawDescData
 }
 
-var file_hiremebahamas_v1_health_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_hiremebahamas_v1_health_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_hiremebahamas_v1_health_proto_goTypes = []any{
 	(*CheckLivenessRequest)(nil),  // 0: hiremebahamas.v1.CheckLivenessRequest
 	(*CheckLivenessResponse)(nil), // 1: hiremebahamas.v1.CheckLivenessResponse
@@ -363,19 +476,24 @@ var file_hiremebahamas_v1_health_proto_goTypes = []any{
 	(*CheckServingResponse)(nil),  // 3: hiremebahamas.v1.CheckServingResponse
 	(*CheckDatabaseRequest)(nil),  // 4: hiremebahamas.v1.CheckDatabaseRequest
 	(*CheckDatabaseResponse)(nil), // 5: hiremebahamas.v1.CheckDatabaseResponse
+	(*BuildInfo)(nil),             // 6: hiremebahamas.v1.BuildInfo
+	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
 }
 var file_hiremebahamas_v1_health_proto_depIdxs = []int32{
-	0, // 0: hiremebahamas.v1.HealthService.CheckLiveness:input_type -> hiremebahamas.v1.CheckLivenessRequest
-	2, // 1: hiremebahamas.v1.HealthService.CheckServing:input_type -> hiremebahamas.v1.CheckServingRequest
-	4, // 2: hiremebahamas.v1.HealthService.CheckDatabase:input_type -> hiremebahamas.v1.CheckDatabaseRequest
-	1, // 3: hiremebahamas.v1.HealthService.CheckLiveness:output_type -> hiremebahamas.v1.CheckLivenessResponse
-	3, // 4: hiremebahamas.v1.HealthService.CheckServing:output_type -> hiremebahamas.v1.CheckServingResponse
-	5, // 5: hiremebahamas.v1.HealthService.CheckDatabase:output_type -> hiremebahamas.v1.CheckDatabaseResponse
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	6, // 0: hiremebahamas.v1.CheckDatabaseResponse.build:type_name -> hiremebahamas.v1.BuildInfo
+	7, // 1: hiremebahamas.v1.BuildInfo.commit_time:type_name -> google.protobuf.Timestamp
+	7, // 2: hiremebahamas.v1.BuildInfo.build_time:type_name -> google.protobuf.Timestamp
+	0, // 3: hiremebahamas.v1.HealthService.CheckLiveness:input_type -> hiremebahamas.v1.CheckLivenessRequest
+	2, // 4: hiremebahamas.v1.HealthService.CheckServing:input_type -> hiremebahamas.v1.CheckServingRequest
+	4, // 5: hiremebahamas.v1.HealthService.CheckDatabase:input_type -> hiremebahamas.v1.CheckDatabaseRequest
+	1, // 6: hiremebahamas.v1.HealthService.CheckLiveness:output_type -> hiremebahamas.v1.CheckLivenessResponse
+	3, // 7: hiremebahamas.v1.HealthService.CheckServing:output_type -> hiremebahamas.v1.CheckServingResponse
+	5, // 8: hiremebahamas.v1.HealthService.CheckDatabase:output_type -> hiremebahamas.v1.CheckDatabaseResponse
+	6, // [6:9] is the sub-list for method output_type
+	3, // [3:6] is the sub-list for method input_type
+	3, // [3:3] is the sub-list for extension type_name
+	3, // [3:3] is the sub-list for extension extendee
+	0, // [0:3] is the sub-list for field type_name
 }
 
 func init() { file_hiremebahamas_v1_health_proto_init() }
@@ -389,7 +507,7 @@ func file_hiremebahamas_v1_health_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hiremebahamas_v1_health_proto_rawDesc), len(file_hiremebahamas_v1_health_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
