@@ -22,7 +22,8 @@ func TestLoadDefaults(t *testing.T) {
 	if c.Port != 8080 || c.DBMinConns != 5 || c.DBMaxConns != 15 || c.RequestTimeout != 120*time.Second ||
 		c.IdleTimeout != 5*time.Second || c.ShutdownTimeout != 30*time.Second || c.DBCheckTimeout != 2*time.Second ||
 		c.ReadTimeout != 30*time.Second || c.GRPCIdleTimeout != 5*time.Minute || c.MaxConnections != 4096 ||
-		c.Env != "development" || c.MigrateOnStart || c.LoginMaxPerAddress != 50 || c.LoginAddressInterval != time.Second {
+		c.Env != "development" || c.MigrateOnStart || c.LoginMaxPerAddress != 50 || c.LoginAddressInterval != time.Second ||
+		c.CacheInvalidation != "auto" {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -81,6 +82,7 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"whole request faster than its headers", map[string]string{"READ_TIMEOUT": "5s"}, "READ_TIMEOUT"},
 		{"too few connections", map[string]string{"MAX_CONNECTIONS": "8"}, "MAX_CONNECTIONS"},
 		{"no gRPC idle timeout", map[string]string{"GRPC_IDLE_TIMEOUT": "0s"}, "GRPC_IDLE_TIMEOUT"},
+		{"unknown cache invalidation", map[string]string{"CACHE_INVALIDATION": "listen"}, "CACHE_INVALIDATION"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
