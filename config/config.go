@@ -48,6 +48,11 @@ type Config struct {
 	DBConnectTimeout  time.Duration
 	DBCheckTimeout    time.Duration
 	MigrateOnStart    bool
+	// CacheInvalidation is how an instance learns of other instances' writes
+	// to jobs: "auto" listens for the database's notifications where a
+	// notification sent through the pool arrives, and polls otherwise;
+	// "poll" always polls.
+	CacheInvalidation string
 
 	JWTSecretKey string
 	// JWTPreviousKeys still verify tokens after a rotation.
@@ -167,6 +172,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		DBMaxConns:        15,
 		DBConnectTimeout:  5 * time.Second,
 		DBCheckTimeout:    2 * time.Second,
+		CacheInvalidation: "auto",
 		RequestTimeout:    120 * time.Second,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
@@ -216,6 +222,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		c.Tracing = tracingRequested(r.env)
 		r.duration(&c.DBCheckTimeout, "db-check-timeout", "DB_CHECK_TIMEOUT", "time allowed for the database readiness check")
 		r.boolean(&c.MigrateOnStart, "migrate", "MIGRATE_ON_START", "apply pending migrations before serving data")
+		r.str(&c.CacheInvalidation, "cache-invalidation", "CACHE_INVALIDATION", "how other instances' writes reach the board cache: auto (LISTEN where it works, else polling) or poll")
 		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
 		r.secret(&previousKeys, "jwt-previous-secret-keys", "JWT_PREVIOUS_SECRET_KEYS", "comma-separated earlier signing keys, still accepted")
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
@@ -393,6 +400,9 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 		}
 	}
 	positive(&errs, "DB_CHECK_TIMEOUT", c.DBCheckTimeout)
+	if c.CacheInvalidation != "auto" && c.CacheInvalidation != "poll" {
+		bad("CACHE_INVALIDATION: %q is neither auto nor poll", c.CacheInvalidation)
+	}
 	positive(&errs, "REQUEST_TIMEOUT", c.RequestTimeout)
 	positive(&errs, "READ_HEADER_TIMEOUT", c.ReadHeaderTimeout)
 	positive(&errs, "IDLE_TIMEOUT", c.IdleTimeout)

@@ -23,7 +23,8 @@ func TestLoadDefaults(t *testing.T) {
 		c.IdleTimeout != 5*time.Second || c.ShutdownTimeout != 30*time.Second || c.DBCheckTimeout != 2*time.Second ||
 		c.ReadTimeout != 30*time.Second || c.GRPCIdleTimeout != 5*time.Minute || c.MaxConnections != 4096 ||
 		c.GRPCMaxConnectionAge != 5*time.Minute || c.GRPCMaxConnectionAgeGrace != 30*time.Second ||
-		c.Env != "development" || c.MigrateOnStart || c.LoginMaxPerAddress != 50 || c.LoginAddressInterval != time.Second {
+		c.Env != "development" || c.MigrateOnStart || c.LoginMaxPerAddress != 50 || c.LoginAddressInterval != time.Second ||
+		c.CacheInvalidation != "auto" {
 		t.Errorf("defaults: %+v", c)
 	}
 }
@@ -94,6 +95,7 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"no gRPC connection age", map[string]string{"GRPC_MAX_CONNECTION_AGE": "0s"}, "GRPC_MAX_CONNECTION_AGE"},
 		{"gRPC connection age not a duration", map[string]string{"GRPC_MAX_CONNECTION_AGE": "5"}, "GRPC_MAX_CONNECTION_AGE"},
 		{"negative gRPC connection age grace", map[string]string{"GRPC_MAX_CONNECTION_AGE_GRACE": "-1s"}, "GRPC_MAX_CONNECTION_AGE_GRACE"},
+		{"unknown cache invalidation", map[string]string{"CACHE_INVALIDATION": "listen"}, "CACHE_INVALIDATION"},
 		{"production plain-http frontend", merge(prod, map[string]string{"FRONTEND_URL": "http://hiremebahamas.com"}), "FRONTEND_URL"},
 		{"unknown SameSite", map[string]string{"REFRESH_COOKIE_SAMESITE": "loose"}, "REFRESH_COOKIE_SAMESITE"},
 		{"Partitioned not a boolean", map[string]string{"REFRESH_COOKIE_PARTITIONED": "chips"}, "REFRESH_COOKIE_PARTITIONED"},

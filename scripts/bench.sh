@@ -5,7 +5,8 @@
 #
 # Then a mixed workload at a fixed arrival rate (tools/mixload: 80% job
 # reads, 15% lists and searches, 5% writes) writes a report with charts to
-# BENCH_REPORT. BENCH_MODE=mix runs only that; BENCH_MODE=soak runs it for
+# BENCH_REPORT, and two instances on one database measure how stale one is
+# after the other takes a write. BENCH_MODE=mix runs only that; BENCH_MODE=soak runs it for
 # SOAK_DURATION, sampling memory and goroutines as it goes.
 #
 #   BENCH_JOBS (100000)  BENCH_DURATION (15s)  BENCH_CONNECTIONS (32)  BENCH_PORT (18080)
@@ -137,3 +138,12 @@ echo "(ghz counts the calls still in flight when a run's time is up as Unavailab
 
 echo
 mixed "$mix_duration" 5s
+
+# Two instances on one database (a throwaway cluster): how long one serves a
+# job after the other acknowledged a write to it, listening and polling.
+echo
+echo "cross-instance staleness over 200 writes, from the write's acknowledgement to the other instance serving it"
+go test -run '^$' -bench CrossReplicaStaleness -benchtime 200x ./server | awk '/^BenchmarkCrossReplicaStaleness/ {
+	sub(/^BenchmarkCrossReplicaStaleness\//, ""); sub(/-[0-9]+$/, "", $1)
+	for (i = 3; i < NF; i += 2) m[$(i + 1)] = $i
+	printf "%-6s p50 %8s ms   max %8s ms\n", ($1 == "auto" ? "listen" : $1), m["p50-ms"], m["max-ms"] }'

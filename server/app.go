@@ -48,6 +48,12 @@ type App struct {
 
 	metrics *metrics // nil unless METRICS_ADDR is set
 	tracing *tracing // nil unless tracing is on
+
+	jobs *JobServer
+	// stopWatch ends the watch on other instances' writes to jobs, and
+	// watchDone closes when it has ended.
+	stopWatch context.CancelFunc
+	watchDone chan struct{}
 }
 
 // New builds the service and opens its listeners, so that Addr is known
@@ -102,6 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// hop and serialisation.
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
 	a.tracing.instrumentChannel(inproc)
+	a.jobs = newJobServer(a.store)
 	services := []struct {
 		desc *grpc.ServiceDesc
 		impl any
@@ -114,7 +121,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 				MaxPerAddress: cfg.LoginMaxPerAddress, AddressInterval: cfg.LoginAddressInterval},
 		}},
 		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
-		{&hmbv1.JobService_ServiceDesc, newJobServer(a.store)},
+		{&hmbv1.JobService_ServiceDesc, a.jobs},
 	}
 	for _, svc := range services {
 		a.grpc.RegisterService(svc.desc, svc.impl)
@@ -231,7 +238,16 @@ func (a *App) Run(ctx context.Context) error {
 
 	dbCtx, stopDB := context.WithCancel(context.Background())
 	defer stopDB()
-	go a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	a.stopWatch, a.watchDone = stopWatch, make(chan struct{})
+	defer a.endWatch()
+	go func() {
+		defer close(a.watchDone)
+		a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
+		if dbCtx.Err() == nil {
+			a.store.WatchJobs(watchCtx, a.watchOptions(), a.jobs.changedInDatabase)
+		}
+	}()
 
 	attrs := []any{"rest", "http://" + a.Addr().String(), "grpc", a.Addr().String(), "env", a.cfg.Env}
 	if a.grpcLis != nil {
@@ -285,6 +301,8 @@ func (a *App) shutdown() {
 		a.grpc.Stop()
 		<-stopped
 	}
+	// The cache follows other instances' writes while any request may read it.
+	a.endWatch()
 	// Metrics stay scrapable while traffic drains; buffered spans are sent
 	// once the last request has ended.
 	a.metrics.shutdown(deadline)
@@ -292,6 +310,29 @@ func (a *App) shutdown() {
 		a.log.Warn("could not send the last spans", "error", err)
 	}
 	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
+}
+
+// watchOptions say where to hear of other instances' writes to jobs: the
+// direct URL when there is one, else DATABASE_URL, which may be direct too;
+// WatchJobs finds out whether LISTEN works there.
+func (a *App) watchOptions() store.WatchOptions {
+	opts := store.WatchOptions{ConnectTimeout: a.cfg.DBConnectTimeout}
+	switch {
+	case a.cfg.CacheInvalidation == "poll":
+	case a.cfg.DatabaseDirectURL != "":
+		opts.ListenURL, opts.ListenVia = a.cfg.DatabaseDirectURL, "DATABASE_DIRECT_URL"
+	default:
+		opts.ListenURL, opts.ListenVia = a.cfg.DatabaseURL, "DATABASE_URL"
+	}
+	return opts
+}
+
+// endWatch stops the watch on writes to jobs and waits for it to end.
+func (a *App) endWatch() {
+	if a.stopWatch != nil {
+		a.stopWatch()
+		<-a.watchDone
+	}
 }
 
 // Close releases the listeners and the database pool. Call it after Run

@@ -21,9 +21,12 @@ import (
 //
 // A write through this instance either forgets the one key it changed or
 // starts a new generation of all of them, so the instance that took a write
-// never serves what it replaced. Other instances may serve an answer up to
-// boardTTL+boardStale old, well inside what the public Cache-Control
-// already lets a CDN keep. Cached values are shared and must only be read.
+// never serves what it replaced. Other instances do the same when the
+// database tells them of the write (store.WatchJobs), within milliseconds
+// when they listen and a poll interval when they poll; should word never
+// come, an answer is still at most boardTTL+boardStale old, well inside
+// what the public Cache-Control already lets a CDN keep. Cached values are
+// shared and must only be read.
 //
 // Memory is bounded: at most size answers, none larger than maxBytes, and an
 // answer is kept only when its key is asked for a second time within

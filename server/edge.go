@@ -190,7 +190,10 @@ const (
 // withCaching buffers each response to decide, from the whole of it, how it
 // may be cached and how it is encoded:
 //   - a successful public read without credentials is public for 30 s with
-//     a strong ETag, and If-None-Match answers 304 with no body;
+//     a strong ETag, and If-None-Match answers 304 with no body; it varies
+//     on the credentials, so that no browser or CDN hands the copy kept
+//     for anonymous visitors to someone who signed in, whose answer may be
+//     newer;
 //   - anything else is private and never stored, unless the handler chose
 //     its own Cache-Control;
 //   - bodies of compressMin bytes or more are sent with brotli or gzip when
@@ -216,6 +219,7 @@ func withCaching(next http.Handler) http.Handler {
 		switch {
 		case public:
 			h.Set("Cache-Control", publicCacheControl)
+			h.Add("Vary", "Authorization, Cookie")
 		case h.Get("Cache-Control") == "":
 			h.Set("Cache-Control", privateCacheControl)
 		}

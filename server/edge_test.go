@@ -308,6 +308,11 @@ func TestCaching(t *testing.T) {
 			t.Errorf("GET %s: %d, Cache-Control %q, ETag %q", path, code, h.Get("Cache-Control"), etag)
 			continue
 		}
+		// A copy kept for visitors is not one for someone signed in, whose
+		// answer may be newer (an owner's own write) or theirs alone.
+		if vary := strings.Join(h.Values("Vary"), ", "); !strings.Contains(vary, "Authorization") || !strings.Contains(vary, "Cookie") {
+			t.Errorf("GET %s: Vary %q; want Authorization and Cookie in it", path, vary)
+		}
 		code, h304, body304 := b.do(t, http.MethodGet, path, nil, "If-None-Match", etag)
 		if code != http.StatusNotModified || len(body304) != 0 || h304.Get("ETag") != etag || h304.Get("Cache-Control") != h.Get("Cache-Control") {
 			t.Errorf("GET %s If-None-Match %s: %d %q %v", path, etag, code, body304, h304)

@@ -36,11 +36,13 @@ type JobServer struct {
 	// facets likewise, per query; the cached messages are only read.
 	facets *expirable.LRU[string, *hmbv1.Facets]
 	// openJobs and pages keep public answers for a few seconds. A job
-	// written through this instance is dropped from openJobs, and starts a
-	// new generation of pages, any of which it may be on.
-	openJobs *boardCache[*hmbv1.Job]
-	pages    *boardCache[*hmbv1.ListJobsResponse]
-	written  atomic.Uint64
+	// written, through this instance or any other, is dropped from openJobs,
+	// and starts a new generation of pages, any of which it may be on; a
+	// write to jobs not known also starts a new generation of openJobs.
+	openJobs      *boardCache[*hmbv1.Job]
+	pages         *boardCache[*hmbv1.ListJobsResponse]
+	written       atomic.Uint64
+	unknownWrites atomic.Uint64
 }
 
 // countsTTL is how stale list totals and board stats may be.
@@ -51,7 +53,7 @@ func newJobServer(st *store.Store) *JobServer {
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
-	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, new(atomic.Uint64))
+	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, &s.unknownWrites)
 	s.pages = newBoardCache[*hmbv1.ListJobsResponse](128, 48<<10, &s.written)
 	return s
 }
@@ -63,6 +65,28 @@ func (s *JobServer) changed(id string) {
 	if id != "" {
 		s.openJobs.forget(id)
 	}
+}
+
+// changedInDatabase forgets the answers a committed write to jobs, by
+// anyone, may have made stale: those of the jobs in ids, or every answer
+// when ids is nil (the jobs written are not known).
+func (s *JobServer) changedInDatabase(ids []string) {
+	if ids == nil {
+		s.unknownWrites.Add(1)
+	}
+	s.written.Add(1)
+	for _, id := range ids {
+		s.openJobs.forget(id)
+	}
+}
+
+// readsPastCache reports whether the caller, by its token, may write jobs
+// (employers and admins). Such callers read the database itself, so that
+// no instance serves them an answer older than their own write, however
+// late word of it reaches that instance; everyone else shares the cache.
+func readsPastCache(ctx context.Context) bool {
+	c, ok := auth.ClaimsFrom(ctx)
+	return ok && (domain.Role(c.Role) == domain.RoleEmployer || isAdmin(c))
 }
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
@@ -269,8 +293,15 @@ var jobMoves = map[string][]string{
 
 // GetJob serves open jobs from the board cache and reads the others each
 // time: closed and filled jobs, public, and drafts, seen only by their
-// owner and admins.
+// owner and admins. Employers and admins always get the job as stored.
 func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv1.Job, error) {
+	if readsPastCache(ctx) {
+		j, err := s.visibleJob(ctx, req.GetId())
+		if err != nil {
+			return nil, err
+		}
+		return jobToProto(j), nil
+	}
 	cached, ok, at := s.openJobs.lookup(ctx, req.GetId())
 	if ok {
 		return cached, nil
@@ -391,8 +422,11 @@ type jobListQuery struct {
 }
 
 // ListJobs answers from the board cache: a page of open jobs is the same
-// for everyone who asks for it.
+// for everyone who asks for it. Employers and admins get it as stored.
 func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*hmbv1.ListJobsResponse, error) {
+	if readsPastCache(ctx) {
+		return s.listJobs(ctx, req)
+	}
 	key, err := proto.MarshalOptions{Deterministic: true}.Marshal(req)
 	if err != nil {
 		return nil, err

@@ -19,6 +19,12 @@ type Application struct {
 	UpdateTime  pgtype.Timestamptz
 }
 
+type BoardChange struct {
+	Singleton bool
+	Changes   int64
+	LastJob   pgtype.UUID
+}
+
 type Job struct {
 	ID             pgtype.UUID
 	EmployerID     pgtype.UUID
