@@ -12,7 +12,7 @@ NPM_CI  := npm ci --no-audit --no-fund --ignore-scripts --prefer-offline --logle
 SWAGGER_UI_FILES := swagger-ui-bundle.js swagger-ui.css favicon-32x32.png LICENSE NOTICE
 TS_CLIENT := clients/typescript
 
-.PHONY: all build run test fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
+.PHONY: all build run test test-pgbouncer fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
 
 all: build
 
@@ -33,6 +33,13 @@ run: build
 test:
 	@scripts/ensure-postgres.sh >/dev/null
 	$(GO) test -race -count=1 ./...
+
+## test-pgbouncer: the end-to-end suite again with a PgBouncer in
+## transaction mode between each service and its database, as a hosted
+## database's pooled URL puts it (needs /usr/sbin/pgbouncer).
+test-pgbouncer:
+	@scripts/ensure-postgres.sh >/dev/null
+	E2E_VIA_PGBOUNCER=1 $(GO) test -race -count=1 ./e2e
 
 ## fuzz: run every fuzz target for FUZZTIME each (a duration, or a count
 ## of inputs such as 5000x); failing inputs land in testdata/fuzz/.
