@@ -48,8 +48,9 @@ fuzz:
 	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: seed 100,000 jobs into a bench database and load the service
-## with wrk and ghz (req/s, p50/p99, peak RSS), then a 60 s mixed workload
-## at a fixed rate whose report and charts go to bench-report/.
+## with wrk and ghz (req/s, p50/p99, peak RSS), compare pgx's exec modes
+## directly and through PgBouncer, then a 60 s mixed workload at a fixed
+## rate whose report and charts go to bench-report/.
 bench:
 	@scripts/bench.sh
 
