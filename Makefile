@@ -21,7 +21,7 @@ BUILD_TIME ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BUILDINFO  := github.com/hiremebahamas/api/internal/buildinfo
 LDFLAGS     = -X $(BUILDINFO).version=$(VERSION) -X $(BUILDINFO).commit=$(COMMIT) -X $(BUILDINFO).buildTime=$(BUILD_TIME)
 
-.PHONY: all build static run test fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
+.PHONY: all build static run test test-pgbouncer fuzz bench soak seed generate check-generate check-ts lint db-start db-stop clean
 
 all: build
 
@@ -49,6 +49,13 @@ test:
 	@scripts/ensure-postgres.sh >/dev/null
 	$(GO) test -race -count=1 ./...
 
+## test-pgbouncer: the end-to-end suite again with a PgBouncer in
+## transaction mode between each service and its database, as a hosted
+## database's pooled URL puts it (needs /usr/sbin/pgbouncer).
+test-pgbouncer:
+	@scripts/ensure-postgres.sh >/dev/null
+	E2E_VIA_PGBOUNCER=1 $(GO) test -race -count=1 ./e2e
+
 ## fuzz: run every fuzz target for FUZZTIME each (a duration, or a count
 ## of inputs such as 5000x); failing inputs land in testdata/fuzz/.
 FUZZTIME ?= 10s
@@ -56,8 +63,9 @@ fuzz:
 	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 ## bench: seed 100,000 jobs into a bench database and load the service
-## with wrk and ghz (req/s, p50/p99, peak RSS), then a 60 s mixed workload
-## at a fixed rate whose report and charts go to bench-report/.
+## with wrk and ghz (req/s, p50/p99, peak RSS), compare pgx's exec modes
+## directly and through PgBouncer, then a 60 s mixed workload at a fixed
+## rate whose report and charts go to bench-report/.
 bench:
 	@scripts/bench.sh
 

@@ -90,12 +90,22 @@ var baseEnv = map[string]string{
 	"RATE_LIMIT_OFF_ALLOWED": "true",
 }
 
+// viaPgBouncer, set by E2E_VIA_PGBOUNCER=1, puts a PgBouncer in transaction
+// mode between every served process and its database, as hosted databases'
+// pooled URLs do; the process gets the database itself as
+// DATABASE_DIRECT_URL.
+var viaPgBouncer = os.Getenv("E2E_VIA_PGBOUNCER") == "1"
+
 // serve starts the binary with the database at url and waits until it
 // listens. It is killed when the test ends, if still running.
 func serve(t *testing.T, url string, env map[string]string) *process {
 	t.Helper()
 	cmd := exec.Command(binary, "serve")
-	cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
+	if viaPgBouncer {
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.StartPgBouncer(t, url).URL, "DATABASE_DIRECT_URL="+url)
+	} else {
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+url)
+	}
 	for k, v := range baseEnv {
 		if _, ok := env[k]; !ok {
 			cmd.Env = append(cmd.Env, k+"="+v)

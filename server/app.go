@@ -72,6 +72,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	a.log = log
 	a.store, err = store.Open(store.Options{
 		DatabaseURL:    cfg.DatabaseURL,
+		DirectURL:      cfg.DatabaseDirectURL,
 		MinConns:       cfg.DBMinConns,
 		MaxConns:       cfg.DBMaxConns,
 		ConnectTimeout: cfg.DBConnectTimeout,

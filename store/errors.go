@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"net"
+	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"golang.org/x/time/rate"
 
 	"github.com/hiremebahamas/api/domain"
 )
@@ -49,6 +54,9 @@ func interpretError(err error) error {
 
 // interpretPgError maps a server-reported error by its SQLSTATE.
 func interpretPgError(err error, pgErr *pgconn.PgError) error {
+	if poolerMismatch(pgErr) {
+		return domain.Wrap(err, domain.ErrUnavailable, "DATABASE_POOLER_MISMATCH", poolerMismatchMessage)
+	}
 	switch pgErr.Code {
 	case "23505": // unique_violation
 		return domain.Wrap(err, domain.ErrAlreadyExists, "ALREADY_EXISTS", "already exists")
@@ -69,4 +77,65 @@ func interpretPgError(err error, pgErr *pgconn.PgError) error {
 		return domain.Wrap(err, domain.ErrUnavailable, "DATABASE_UNAVAILABLE", "the database is unavailable")
 	}
 	return err
+}
+
+// poolerMismatchMessage tells clients what failed, without the settings.
+const poolerMismatchMessage = "the database connection pooler does not suit the service's database settings"
+
+// poolerMismatch reports whether PostgreSQL refused a statement because the
+// connection reuses prepared statements that a transaction-mode pooler
+// (PgBouncer and the like) lost or mixed up between server connections: a
+// named statement prepared twice or missing (default_query_exec_mode
+// cache_statement), or an unnamed one that another client replaced between
+// describing and running it (describe_exec). The service runs no PREPARE of
+// its own, so these codes mean nothing else here. PgBouncer 1.18 passes the
+// statements through and adds no error of its own.
+func poolerMismatch(pgErr *pgconn.PgError) bool {
+	switch pgErr.Code {
+	case "42P05", "26000": // duplicate_prepared_statement, invalid_sql_statement_name
+		return true
+	case "08P01": // protocol_violation, which PgBouncer also uses for its own errors
+		return strings.HasPrefix(pgErr.Message, "bind message supplies")
+	}
+	return false
+}
+
+// poolerMismatchInterval is how often a pooler mismatch is logged, and how
+// long after the last one the database check still reports it: each request
+// it fails is logged anyway, and one line says what to change.
+const poolerMismatchInterval = time.Minute
+
+// poolerMismatches notices pooler mismatches on every connection, says at
+// most once per poolerMismatchInterval how to fix DATABASE_URL, and keeps
+// when the last one happened.
+type poolerMismatches struct {
+	log   *slog.Logger
+	every rate.Sometimes
+	last  atomic.Int64 // unix nanoseconds; 0: never
+}
+
+func newPoolerMismatches(log *slog.Logger) *poolerMismatches {
+	return &poolerMismatches{log: log, every: rate.Sometimes{Interval: poolerMismatchInterval}}
+}
+
+// onPgError is the connections' pgconn.Config.OnPgError. Besides noticing
+// mismatches it does what pgx does by default: close the connection after a
+// FATAL error.
+func (m *poolerMismatches) onPgError(_ *pgconn.PgConn, pgErr *pgconn.PgError) bool {
+	if poolerMismatch(pgErr) {
+		m.last.Store(time.Now().UnixNano())
+		m.every.Do(func() {
+			m.log.Error("the database connection goes through a transaction-mode pooler that cannot keep prepared statements: "+
+				"remove default_query_exec_mode=cache_statement (or describe_exec) from DATABASE_URL, "+
+				"or point DATABASE_URL at a session-mode pooler or straight at the database",
+				"reason", "DATABASE_POOLER_MISMATCH", "sqlstate", pgErr.Code, "error", pgErr.Message)
+		})
+	}
+	return !strings.EqualFold(pgErr.Severity, "FATAL")
+}
+
+// recent reports whether a mismatch happened within poolerMismatchInterval.
+func (m *poolerMismatches) recent() bool {
+	last := m.last.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < poolerMismatchInterval
 }

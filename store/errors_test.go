@@ -34,6 +34,14 @@ func TestInterpretError(t *testing.T) {
 		{"too many connections", &pgconn.PgError{Code: "53300"}, domain.ErrUnavailable, "DATABASE_UNAVAILABLE"},
 		{"connection exception class", &pgconn.PgError{Code: "08006"}, domain.ErrUnavailable, "DATABASE_UNAVAILABLE"},
 		{"connection dropped", io.ErrUnexpectedEOF, domain.ErrUnavailable, "DATABASE_UNAVAILABLE"},
+		// What PostgreSQL answers cached statements behind a transaction
+		// pooler, and describe_exec's statements.
+		{"statement prepared twice", &pgconn.PgError{Code: "42P05", Message: `prepared statement "stmtcache_1f" already exists`},
+			domain.ErrUnavailable, "DATABASE_POOLER_MISMATCH"},
+		{"statement missing", &pgconn.PgError{Code: "26000", Message: `prepared statement "stmtcache_1f" does not exist`},
+			domain.ErrUnavailable, "DATABASE_POOLER_MISMATCH"},
+		{"unnamed statement replaced", &pgconn.PgError{Code: "08P01", Message: `bind message supplies 2 parameters, but prepared statement "" requires 0`},
+			domain.ErrUnavailable, "DATABASE_POOLER_MISMATCH"},
 		{"deadline", fmt.Errorf("query: %w", context.DeadlineExceeded), domain.ErrDeadlineExceeded, "DATABASE_TIMEOUT"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
@@ -37,10 +38,10 @@ var LatestSchemaVersion = sync.OnceValue(func() int64 {
 	return latest
 })
 
-// provider returns a goose provider over the pool. With lock set, runs are
+// provider returns a goose provider over pool. With lock set, runs are
 // serialised across instances by a PostgreSQL advisory lock, so replicas
 // started together do not migrate at once.
-func (s *Store) provider(withLock bool) (*goose.Provider, error) {
+func (s *Store) provider(pool *pgxpool.Pool, withLock bool) (*goose.Provider, error) {
 	opts := []goose.ProviderOption{goose.WithSlog(s.log.With("component", "migrate"))}
 	if withLock {
 		locker, err := lock.NewPostgresSessionLocker()
@@ -49,12 +50,22 @@ func (s *Store) provider(withLock bool) (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(s.pool), migrations.FS, opts...)
+	return goose.NewProvider(goose.DialectPostgres, stdlib.OpenDBFromPool(pool), migrations.FS, opts...)
 }
 
-// Migrate applies every pending migration and logs each one.
+// Migrate applies every pending migration and logs each one. It connects
+// over the direct URL when there is one, and over the pool otherwise.
 func (s *Store) Migrate(ctx context.Context) error {
-	p, err := s.provider(true)
+	pool := s.pool
+	if s.direct != nil {
+		direct, err := pgxpool.NewWithConfig(ctx, s.direct)
+		if err != nil {
+			return fmt.Errorf("migrate: connect over DATABASE_DIRECT_URL: %w", err)
+		}
+		defer direct.Close()
+		pool = direct
+	}
+	p, err := s.provider(pool, true)
 	if err != nil {
 		return err
 	}
@@ -72,7 +83,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 // SchemaVersion returns the version applied to the database; 0 for a
 // database goose has never touched.
 func (s *Store) SchemaVersion(ctx context.Context) (int64, error) {
-	p, err := s.provider(false)
+	p, err := s.provider(s.pool, false)
 	if err != nil {
 		return 0, err
 	}

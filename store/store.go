@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
+	"regexp"
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"go.opentelemetry.io/otel/trace"
 
@@ -20,11 +23,17 @@ import (
 )
 
 // Options configures the pool. DatabaseURL may carry any libpq or pgx
-// parameter (sslmode=require, default_query_exec_mode=simple_protocol for
-// PgBouncer in transaction mode, and so on); the pool sizes here override
-// pool_min_conns and pool_max_conns in it.
+// parameter (sslmode=require and so on); the pool sizes here override
+// pool_min_conns and pool_max_conns in it. Without a
+// default_query_exec_mode in it, queries use no named prepared statements,
+// so that the URL may lead through a transaction-mode pooler.
 type Options struct {
-	DatabaseURL    string
+	DatabaseURL string
+	// DirectURL, when set, reaches the same database without a pooler in
+	// between. Migrations use it: the session advisory lock that keeps two
+	// instances from migrating at once cannot hold through a pooler that
+	// hands each transaction to another server connection.
+	DirectURL      string
 	MinConns       int
 	MaxConns       int
 	ConnectTimeout time.Duration
@@ -38,6 +47,9 @@ type Store struct {
 	pool    *pgxpool.Pool
 	queries *db.Queries
 	log     *slog.Logger
+	// direct configures the connections for migrations; nil: the pool's.
+	direct     *pgxpool.Config
+	mismatches *poolerMismatches
 
 	// schemaVersion is the newest schema version seen applied, or 0; once it
 	// reaches LatestSchemaVersion it is not checked again.
@@ -48,16 +60,51 @@ type Store struct {
 // made on demand and by the pool's background upkeep, so a database that is
 // down at start-up delays readiness, not start-up.
 func Open(opts Options, log *slog.Logger) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(opts.DatabaseURL)
+	mismatch := newPoolerMismatches(log)
+	cfg, err := poolConfig(opts, "DATABASE_URL", opts.DatabaseURL, mismatch, log)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{log: log, mismatches: mismatch}
+	if opts.DirectURL != "" {
+		if s.direct, err = poolConfig(opts, "DATABASE_DIRECT_URL", opts.DirectURL, mismatch, log); err != nil {
+			return nil, err
+		}
+		// Migrations hold one connection for the lock and use another.
+		s.direct.MinConns, s.direct.MaxConns = 0, 2
+	}
+	if s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
+		return nil, fmt.Errorf("create pool: %w", err)
+	}
+	s.queries = db.New(s.pool)
+	return s, nil
+}
+
+// poolConfig parses one connection URL, named by setting in errors, and
+// applies the options to it.
+func poolConfig(opts Options, setting, connString string, mismatch *poolerMismatches, log *slog.Logger) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(connString)
 	if err != nil {
 		// pgx echoes the URL, password included, in some parse errors.
-		return nil, errors.New("DATABASE_URL: cannot be parsed as a PostgreSQL connection string")
+		return nil, errors.New(setting + ": cannot be parsed as a PostgreSQL connection string")
 	}
 	cfg.MinConns = int32(opts.MinConns)
 	cfg.MaxConns = int32(opts.MaxConns)
 	if cfg.ConnConfig.ConnectTimeout == 0 || cfg.ConnConfig.ConnectTimeout > opts.ConnectTimeout {
 		cfg.ConnConfig.ConnectTimeout = opts.ConnectTimeout
 	}
+	// Named prepared statements live in one server session, which a
+	// transaction-mode pooler (PgBouncer, Neon's pooled URL) does not keep
+	// from one transaction to the next. Cached descriptions with unnamed
+	// statements still take one round trip per query and need no session.
+	// What they cache is the parameter and result types: pgx drops a
+	// description when its query fails, and migrations only add (a build
+	// must run on the schema of the next), so a type never changes under a
+	// query; after migrating, WaitReady resets the pool.
+	if !setsExecMode(connString) {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheDescribe
+	}
+	cfg.ConnConfig.OnPgError = mismatch.onPgError
 	// Notice the loss of the database within seconds rather than the default
 	// minute, and replace connections before a proxy's idle timeout cuts them.
 	cfg.HealthCheckPeriod = 5 * time.Second
@@ -68,15 +115,24 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	if opts.TracerProvider != nil {
 		cfg.ConnConfig.Tracer = queryTracer(opts.TracerProvider)
 	}
+	// PgBouncer passes application_name on; it refuses startup parameters it
+	// does not know (see its ignore_startup_parameters).
 	if cfg.ConnConfig.RuntimeParams["application_name"] == "" {
 		cfg.ConnConfig.RuntimeParams["application_name"] = "hiremebahamas"
 	}
-	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
-	if err != nil {
-		return nil, fmt.Errorf("create pool: %w", err)
-	}
-	return &Store{pool: pool, queries: db.New(pool), log: log}, nil
+	return cfg, nil
 }
+
+// setsExecMode reports whether a connection string, URL or keyword/value,
+// chooses default_query_exec_mode itself.
+func setsExecMode(connString string) bool {
+	if u, err := url.Parse(connString); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		return u.Query().Has("default_query_exec_mode")
+	}
+	return execModeKeyword.MatchString(connString)
+}
+
+var execModeKeyword = regexp.MustCompile(`(^|\s)default_query_exec_mode\s*=`)
 
 // Close waits for connections in use to be released, then closes them all.
 func (s *Store) Close() { s.pool.Close() }
@@ -101,7 +157,9 @@ type Health struct {
 // Check runs one query to prove the database answers and accepts writes, and
 // confirms the schema version until it has once been seen current. It fails
 // with domain.ErrUnavailable and a reason when the database is unreachable,
-// read-only or behind this build's migrations.
+// read-only, behind this build's migrations, or reached through a pooler
+// that the exec mode does not suit (DATABASE_POOLER_MISMATCH, for a minute
+// after the last query it failed).
 func (s *Store) Check(ctx context.Context) (Health, error) {
 	start := time.Now()
 	inRecovery, err := s.queries.InRecovery(ctx)
@@ -111,6 +169,11 @@ func (s *Store) Check(ctx context.Context) (Health, error) {
 	}
 	if inRecovery {
 		return Health{}, domain.Errorf(domain.ErrUnavailable, "DATABASE_READ_ONLY", "the database is a read-only standby")
+	}
+	// The check's own query may well get through; the requests that failed
+	// say more.
+	if s.mismatches.recent() {
+		return Health{}, domain.Errorf(domain.ErrUnavailable, "DATABASE_POOLER_MISMATCH", poolerMismatchMessage)
 	}
 	if !s.SchemaCurrent() {
 		if err := s.checkSchema(ctx); err != nil {
@@ -146,7 +209,11 @@ func (s *Store) WaitReady(ctx context.Context, migrate bool) {
 	for {
 		err := s.pool.Ping(ctx)
 		if err == nil && migrate {
-			err = s.Migrate(ctx)
+			if err = s.Migrate(ctx); err == nil {
+				// No connection keeps a query description from before
+				// the migration.
+				s.pool.Reset()
+			}
 		}
 		if err == nil {
 			err = s.checkSchema(ctx)

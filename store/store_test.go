@@ -80,8 +80,8 @@ func reasonOf(err error) string {
 	return ""
 }
 
-// Parameters in DATABASE_URL reach the driver: the simple protocol that
-// PgBouncer in transaction mode needs works end to end.
+// Parameters in DATABASE_URL reach the driver: an exec mode chosen there,
+// the simple protocol here, works end to end.
 func TestURLParameters(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
@@ -98,5 +98,28 @@ func TestURLParameters(t *testing.T) {
 		slog.New(slog.DiscardHandler))
 	if err == nil || strings.Contains(err.Error(), "hunter2") {
 		t.Errorf("a malformed URL gave %v; want an error that does not echo the password", err)
+	}
+}
+
+// With a direct URL, migrations never go through the pooler in front of
+// DATABASE_URL, where their session lock would not hold.
+func TestMigrateOverDirectURL(t *testing.T) {
+	t.Parallel()
+	direct := pgtest.NewEmptyDatabase(t)
+	pooler := pgtest.StartPgBouncer(t, direct)
+	s, err := store.Open(store.Options{DatabaseURL: pooler.URL, DirectURL: direct, MaxConns: 4, ConnectTimeout: 5 * time.Second},
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	if err := s.Migrate(context.Background()); err != nil {
+		t.Fatalf("Migrate: %v", err)
+	}
+	if n := pooler.Logins(); n != 0 {
+		t.Errorf("migrating opened %d connections through the pooler; want none", n)
+	}
+	if v, err := open(t, direct).SchemaVersion(context.Background()); err != nil || v != store.LatestSchemaVersion() {
+		t.Errorf("SchemaVersion after migrating = %d, %v; want %d", v, err, store.LatestSchemaVersion())
 	}
 }

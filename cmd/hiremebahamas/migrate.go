@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 
@@ -9,8 +10,9 @@ import (
 )
 
 func migrate(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	// Nothing here needs the pooler, and migrations must not go through one.
 	s, err := store.Open(store.Options{
-		DatabaseURL:    cfg.DatabaseURL,
+		DatabaseURL:    cmp.Or(cfg.DatabaseDirectURL, cfg.DatabaseURL),
 		MinConns:       0,
 		MaxConns:       2,
 		ConnectTimeout: cfg.DBConnectTimeout,
