@@ -169,6 +169,14 @@ func TestReplicasFollowEachOthersWrites(t *testing.T) {
 		// transaction-mode pooler does: the instance finds out and polls.
 		{"LISTEN that never delivers", func(t *testing.T, cfg *config.Config) { cfg.DatabaseDirectURL = pgtest.NewEmptyDatabase(t) },
 			"polling", "reason", "never delivers"},
+		// A transaction-mode pooler: LISTEN through it is never delivered,
+		// and a direct URL beside it is listened on.
+		{"behind PgBouncer", func(t *testing.T, cfg *config.Config) { cfg.DatabaseURL = pgtest.StartPgBouncer(t, cfg.DatabaseURL).URL },
+			"polling", "reason", "never delivers"},
+		{"behind PgBouncer with a direct URL", func(t *testing.T, cfg *config.Config) {
+			cfg.DatabaseDirectURL = cfg.DatabaseURL
+			cfg.DatabaseURL = pgtest.StartPgBouncer(t, cfg.DatabaseURL).URL
+		}, "listening", "via", "DATABASE_DIRECT_URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
