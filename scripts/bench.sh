@@ -15,9 +15,9 @@
 #
 # Between the two, the cost of pgx's exec mode: GetJob and a search over
 # REST, each request new to the service's cache, on a database reached
-# directly with named cached statements (the old default), directly with
-# cached descriptions (the default), and through PgBouncer in transaction
-# mode. BENCH_MODE=exec runs only that.
+# directly with named cached statements and with cached descriptions, and
+# with neither set (the default, which chooses) directly and through
+# PgBouncer in transaction mode. BENCH_MODE=exec runs only that.
 #   EXEC_DURATION (5s)  EXEC_WARMUP (1s)
 set -euo pipefail
 
@@ -216,8 +216,11 @@ exec_modes() {
 	local saved_results=$results saved_duration=$duration
 	results="$work/exec-results" duration=${EXEC_DURATION:-5s}
 	printf "%-44s %10s %10s %10s\n" "exec mode ($conns connections)" "req/s" "p50" "p99" > "$results"
-	for variant in "direct, cache_statement (old)|$DATABASE_URL${sep}default_query_exec_mode=cache_statement" \
-		"direct, cache_describe|$DATABASE_URL" "PgBouncer, cache_describe|$pooled"; do
+	# The default chooses for itself: named statements directly, unnamed
+	# ones through PgBouncer.
+	for variant in "direct, cache_statement|$DATABASE_URL${sep}default_query_exec_mode=cache_statement" \
+		"direct, cache_describe|$DATABASE_URL${sep}default_query_exec_mode=cache_describe" \
+		"direct, default|$DATABASE_URL" "PgBouncer, default|$pooled"; do
 		name=${variant%%|*} url=${variant#*|}
 		if [ -z "$url" ]; then echo "$name: no /usr/sbin/pgbouncer (apt-get install pgbouncer)" >> "$results"; continue; fi
 		start_service "$url"

@@ -112,6 +112,9 @@ type poolerMismatches struct {
 	log   *slog.Logger
 	every rate.Sometimes
 	last  atomic.Int64 // unix nanoseconds; 0: never
+	// healed, when set, is told of each mismatch and reports whether it
+	// has put the cause right, so that there is nothing to fix.
+	healed func() bool
 }
 
 func newPoolerMismatches(log *slog.Logger) *poolerMismatches {
@@ -122,7 +125,7 @@ func newPoolerMismatches(log *slog.Logger) *poolerMismatches {
 // mismatches it does what pgx does by default: close the connection after a
 // FATAL error.
 func (m *poolerMismatches) onPgError(_ *pgconn.PgConn, pgErr *pgconn.PgError) bool {
-	if poolerMismatch(pgErr) {
+	if poolerMismatch(pgErr) && (m.healed == nil || !m.healed()) {
 		m.last.Store(time.Now().UnixNano())
 		m.every.Do(func() {
 			m.log.Error("the database connection goes through a transaction-mode pooler that cannot keep prepared statements: "+

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/hiremebahamas/api/domain"
 )
 
@@ -20,4 +22,16 @@ func (s *Store) SearchPlan(ctx context.Context, f domain.JobFilter, order string
 	}
 	b, err := json.Marshal(plan)
 	return string(b), err
+}
+
+// NamedStatements reports whether DATABASE_URL's new connections use named
+// cached statements.
+func (s *Store) NamedStatements() bool { return s.exec != nil && s.exec.named() }
+
+// UseNamedStatements moves the pool to named statements as if a probe had
+// found the database direct.
+func (s *Store) UseNamedStatements() {
+	s.exec.probed.Store(true)
+	s.exec.current.Store(int32(pgx.QueryExecModeCacheStatement))
+	s.pool.Reset()
 }

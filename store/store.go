@@ -25,8 +25,9 @@ import (
 // Options configures the pool. DatabaseURL may carry any libpq or pgx
 // parameter (sslmode=require and so on); the pool sizes here override
 // pool_min_conns and pool_max_conns in it. Without a
-// default_query_exec_mode in it, queries use no named prepared statements,
-// so that the URL may lead through a transaction-mode pooler.
+// default_query_exec_mode in it, queries use no named prepared statements
+// until the database is found to be reached directly (see execModes), so
+// that the URL may lead through a transaction-mode pooler.
 type Options struct {
 	DatabaseURL string
 	// DirectURL, when set, reaches the same database without a pooler in
@@ -50,6 +51,9 @@ type Store struct {
 	// direct configures the connections for migrations; nil: the pool's.
 	direct     *pgxpool.Config
 	mismatches *poolerMismatches
+	// exec chooses the exec mode of DATABASE_URL's connections; nil when
+	// the URL names one.
+	exec *execModes
 
 	// schemaVersion is the newest schema version seen applied, or 0; once it
 	// reaches LatestSchemaVersion it is not checked again.
@@ -66,6 +70,12 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{log: log, mismatches: mismatch}
+	if !setsExecMode(opts.DatabaseURL) {
+		s.exec = newExecModes(log)
+		s.exec.reset = func() { s.pool.Reset() }
+		cfg.BeforeConnect = s.exec.beforeConnect
+		mismatch.healed = s.exec.lost
+	}
 	if opts.DirectURL != "" {
 		if s.direct, err = poolConfig(opts, "DATABASE_DIRECT_URL", opts.DirectURL, mismatch, log); err != nil {
 			return nil, err
@@ -219,6 +229,9 @@ func (s *Store) WaitReady(ctx context.Context, migrate bool) {
 			err = s.checkSchema(ctx)
 		}
 		if err == nil {
+			if s.exec != nil {
+				s.exec.choose(ctx, s.pool.Config().ConnConfig)
+			}
 			s.log.Info("database ready", "schema_version", s.schemaVersion.Load())
 			return
 		}
