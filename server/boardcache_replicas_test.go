@@ -171,7 +171,9 @@ func TestReplicasFollowEachOthersWrites(t *testing.T) {
 			"polling", "reason", "never delivers"},
 		// A transaction-mode pooler: LISTEN through it is never delivered,
 		// and a direct URL beside it is listened on.
-		{"behind PgBouncer", func(t *testing.T, cfg *config.Config) { cfg.DatabaseURL = pgtest.StartPgBouncer(t, cfg.DatabaseURL).URL },
+		{"behind PgBouncer", func(t *testing.T, cfg *config.Config) {
+			cfg.DatabaseURL = pgtest.StartPgBouncer(t, cfg.DatabaseURL).URL
+		},
 			"polling", "reason", "never delivers"},
 		{"behind PgBouncer with a direct URL", func(t *testing.T, cfg *config.Config) {
 			cfg.DatabaseDirectURL = cfg.DatabaseURL
