@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
 )
 
 // dockerfile is what the tests need from the Dockerfile.
@@ -256,7 +258,7 @@ func TestImageRunsInEmptyRoot(t *testing.T) {
 	if code, stderr := check(port); code != 0 {
 		t.Errorf("HEALTHCHECK %q against the serving instance: exit %d (%s); want 0", d.healthcheck, code, stderr)
 	}
-	if code, _ := check(closedPort(t)); code != 1 {
+	if code, _ := check(strconv.Itoa(pgtest.FreePort(t))); code != 1 {
 		t.Errorf("HEALTHCHECK %q with nothing listening: exit %d; want 1", d.healthcheck, code)
 	}
 

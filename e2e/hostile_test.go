@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/net/http2"
 	"golang.org/x/net/http2/hpack"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
 )
 
 // TestHeaderBombs: 200 connections, none authenticated, send the largest
@@ -26,7 +28,7 @@ import (
 func TestHeaderBombs(t *testing.T) {
 	t.Parallel()
 	c := cluster(t)
-	grpcPort := freePort(t)
+	grpcPort := pgtest.FreePort(t)
 	p := serve(t, c.URL(), map[string]string{"GRPC_PORT": strconv.Itoa(grpcPort)})
 	web := client()
 	for range 20 { // warm up, as a serving instance would be
@@ -209,13 +211,3 @@ func memory(t *testing.T, pid int, field string) int64 {
 }
 
 func mib(n int64) float64 { return float64(n) / (1 << 20) }
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}

@@ -21,6 +21,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
 )
 
 // haproxyPath is Debian's HAProxy, the load balancer of these tests.
@@ -53,7 +55,7 @@ func startReplicas(t *testing.T, databaseURL string, env map[string]string) []*r
 	t.Helper()
 	var reps []*replica
 	for _, name := range []string{"a", "b"} {
-		port := freePort(t)
+		port := pgtest.FreePort(t)
 		e := map[string]string{"PORT": strconv.Itoa(port), "DRAIN_DELAY": replicaDrainDelay.String(), "SHUTDOWN_TIMEOUT": "10s"}
 		for k, v := range env {
 			e[k] = v
@@ -143,7 +145,7 @@ func startBalancer(t *testing.T, reps []*replica) *balancer {
 		}
 		t.Skipf("%s is missing (apt-get install haproxy); not testing replicas behind a balancer", haproxyPath)
 	}
-	port, statsPort := freePort(t), freePort(t)
+	port, statsPort := pgtest.FreePort(t), pgtest.FreePort(t)
 	var servers strings.Builder
 	for _, r := range reps {
 		fmt.Fprintf(&servers, "\tserver %s %s\n", r.name, r.addr)

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/internal/pgtest"
 	"github.com/hiremebahamas/api/server"
 )
 
@@ -85,7 +86,7 @@ func TestProbe(t *testing.T) {
 		app.Close()
 	})
 	port := strconv.Itoa(app.Addr().(*net.TCPAddr).Port)
-	closed := freePort(t)
+	closed := strconv.Itoa(pgtest.FreePort(t))
 
 	for _, tc := range []struct {
 		name string
@@ -137,17 +138,6 @@ func TestSelfcheck(t *testing.T) {
 			}
 		})
 	}
-}
-
-// freePort is a port nothing listens on.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 func selfSigned(t *testing.T) []byte {
