@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -145,6 +146,9 @@ func versionOf(binDir string) int {
 
 // FreePort returns a loopback port that nothing listens on at the moment,
 // for a server a test starts or for a port that must refuse connections.
+// It lies below the kernel's ephemeral range, so that while a server on it
+// is stopped (a database in an outage test, a replica being restarted) no
+// listener on port 0 and no outgoing connection is given it meanwhile.
 func FreePort(t testing.TB) int {
 	t.Helper()
 	p, err := freePort()
@@ -155,10 +159,28 @@ func FreePort(t testing.TB) int {
 }
 
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	low := ephemeralLow()
+	for range 100 {
+		port := 10000 + rand.IntN(low-10000)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("no free port below the ephemeral range")
+}
+
+// ephemeralLow is where the kernel's ephemeral port range begins.
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	low, err := strconv.Atoi(strings.Fields(string(b) + " x")[0])
+	if err != nil || low <= 11000 {
+		return 32768
+	}
+	return low
 }
