@@ -34,6 +34,10 @@ const (
 	// the count on its own connection: a connection that died unnoticed
 	// fails that read, and a change it was not told of shows.
 	listenCheck = 30 * time.Second
+	// readTimeout bounds a read of the count, a primary-key read: one
+	// that takes longer is a database, or a pooler in front of it, that
+	// does not answer.
+	readTimeout = 2 * time.Second
 	// Reconnection backoff, doubling from the first to the last.
 	listenBackoffMin = 100 * time.Millisecond
 	listenBackoffMax = 10 * time.Second
@@ -147,6 +151,12 @@ func (w *boardWatch) listenConfig() (*pgx.ConnConfig, error) {
 func (w *boardWatch) listen(ctx context.Context, cfg *pgx.ConnConfig, up func()) error {
 	conn, err := pgx.ConnectConfig(ctx, cfg)
 	if err != nil {
+		// A session that ended says little (an administrator may have
+		// ended it); one that cannot be opened again says the database is
+		// out of reach.
+		if unreachable(err) && ctx.Err() == nil {
+			w.store.reach.lost(describe(err))
+		}
 		return err
 	}
 	defer func() {
@@ -169,6 +179,7 @@ func (w *boardWatch) listen(ctx context.Context, cfg *pgx.ConnConfig, up func())
 		return err
 	}
 	w.log.Info("board cache invalidation: listening", "via", w.opts.ListenVia)
+	w.store.reach.found()
 	up()
 	for {
 		waitCtx, cancel := context.WithTimeout(ctx, listenCheck)
@@ -227,13 +238,20 @@ func (w *boardWatch) heard(payload string) {
 	w.advance(n, written)
 }
 
-// poll reads the count every pollInterval until ctx ends. Failures are
-// retried quietly: the listener's loop, or the pool, reports the outage.
+// poll reads the count every pollInterval until ctx ends. A read that
+// cannot reach the database, or gets no answer in time, marks it down; one
+// that is answered, up. Failures are otherwise retried quietly: the
+// listener's loop, or the pool, reports the outage.
 func (w *boardWatch) poll(ctx context.Context) {
 	t := time.NewTicker(pollInterval)
 	defer t.Stop()
 	for {
-		_ = w.readCount(ctx, w.store.queries)
+		switch err := w.readCount(ctx, w.store.queries); {
+		case err == nil:
+			w.store.reach.found()
+		case unreachable(err) && ctx.Err() == nil:
+			w.store.reach.lost(describe(err))
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -244,7 +262,7 @@ func (w *boardWatch) poll(ctx context.Context) {
 
 // readCount reads the count through q and acts on what it says.
 func (w *boardWatch) readCount(ctx context.Context, q *db.Queries) error {
-	readCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	readCtx, cancel := context.WithTimeout(ctx, readTimeout)
 	defer cancel()
 	r, err := q.BoardChanges(readCtx)
 	if err != nil {

@@ -35,3 +35,10 @@ func (s *Store) UseNamedStatements() {
 	s.exec.current.Store(int32(pgx.QueryExecModeCacheStatement))
 	s.pool.Reset()
 }
+
+// MarkUnreachable takes the database to be down, as the watch does when it
+// cannot reach it.
+func (s *Store) MarkUnreachable() { s.reach.lost("test") }
+
+// Unreachable reports whether the database is taken to be down.
+func (s *Store) Unreachable() bool { return s.reach.down.Load() }

@@ -106,7 +106,7 @@ func (s *Store) SearchJobs(ctx context.Context, f domain.JobFilter, order string
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.pool.Query(ctx, sql, args...)
+	rows, err := s.db.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, interpretError(err)
 	}
@@ -170,7 +170,7 @@ func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact
 			Rows float64 `json:"Plan Rows"`
 		} `json:"Plan"`
 	}
-	if err := s.pool.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM "+q.from+" WHERE "+where, q.args...).Scan(&plan); err != nil {
+	if err := s.db.QueryRow(ctx, "EXPLAIN (FORMAT JSON) SELECT 1 FROM "+q.from+" WHERE "+where, q.args...).Scan(&plan); err != nil {
 		return 0, false, interpretError(err)
 	}
 	// A text search has to read every matching row to count it, as ranking
@@ -178,7 +178,7 @@ func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact
 	if len(plan) == 1 && (plan[0].Plan.Rows > 2*ExactCountLimit || q.searches) {
 		return int(plan[0].Plan.Rows), false, nil
 	}
-	err = s.pool.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d) AS matched",
+	err = s.db.QueryRow(ctx, fmt.Sprintf("SELECT count(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d) AS matched",
 		q.from, where, ExactCountLimit+1), q.args...).Scan(&n)
 	if err != nil {
 		return 0, false, interpretError(err)
@@ -193,7 +193,7 @@ func (s *Store) CountJobs(ctx context.Context, f domain.JobFilter) (n int, exact
 // type, in one pass.
 func (s *Store) JobFacets(ctx context.Context, f domain.JobFilter) (domain.JobFacets, error) {
 	q := newJobQuery(f)
-	rows, err := s.pool.Query(ctx, fmt.Sprintf(`SELECT island, category, employment_type, count(*) FROM %s WHERE %s
+	rows, err := s.db.Query(ctx, fmt.Sprintf(`SELECT island, category, employment_type, count(*) FROM %s WHERE %s
 		GROUP BY GROUPING SETS ((island), (category), (employment_type))`, q.from, strings.Join(q.where, " AND ")), q.args...)
 	if err != nil {
 		return domain.JobFacets{}, interpretError(err)

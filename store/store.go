@@ -54,6 +54,10 @@ type Store struct {
 	// exec chooses the exec mode of DATABASE_URL's connections; nil when
 	// the URL names one.
 	exec *execModes
+	// reach is whether the database is taken to be down; db is the pool
+	// behind it, which every query goes through.
+	reach *reachability
+	db    gatedPool
 
 	// schemaVersion is the newest schema version seen applied, or 0; once it
 	// reaches LatestSchemaVersion it is not checked again.
@@ -86,7 +90,9 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	if s.pool, err = pgxpool.NewWithConfig(context.Background(), cfg); err != nil {
 		return nil, fmt.Errorf("create pool: %w", err)
 	}
-	s.queries = db.New(s.pool)
+	s.reach = newReachability(log)
+	s.db = gatedPool{pool: s.pool, r: s.reach}
+	s.queries = db.New(s.db)
 	return s, nil
 }
 

@@ -248,7 +248,7 @@ func uuidString(u pgtype.UUID) string {
 // inTx runs fn in a transaction, committing if it returns nil and rolling
 // back otherwise. Errors come back interpreted.
 func (s *Store) inTx(ctx context.Context, fn func(q *db.Queries) error) error {
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.db.Begin(ctx)
 	if err != nil {
 		return interpretError(err)
 	}
