@@ -26,9 +26,6 @@ type execModes struct {
 	// backAt is when the pool last moved back to unnamed statements (unix
 	// nanoseconds; 0: never): connections made before it may still fail.
 	backAt atomic.Int64
-	// reset replaces the pool's connections, which keep the mode they were
-	// made with.
-	reset func()
 }
 
 func newExecModes(log *slog.Logger) *execModes {
@@ -50,6 +47,13 @@ func (m *execModes) beforeConnect(_ context.Context, cc *pgx.ConnConfig) error {
 	return nil
 }
 
+// prepareConn is the pool's PrepareConn: a connection made in another mode
+// is replaced as it is next taken from the pool, rather than all at once,
+// so that a change of mode never leaves the pool empty.
+func (m *execModes) prepareConn(_ context.Context, c *pgx.Conn) (bool, error) {
+	return c.Config().DefaultQueryExecMode == m.mode(), nil
+}
+
 // choose probes DATABASE_URL once and moves to named statements if it is
 // direct. A failed probe keeps the safe mode and is tried again on the next
 // call.
@@ -69,7 +73,6 @@ func (m *execModes) choose(ctx context.Context, cc *pgx.ConnConfig) {
 	}
 	if m.current.CompareAndSwap(int32(pgx.QueryExecModeCacheDescribe), int32(pgx.QueryExecModeCacheStatement)) {
 		m.log.Info("DATABASE_URL reaches the database directly: queries use named cached statements")
-		m.reset()
 	}
 }
 
@@ -90,8 +93,6 @@ func (m *execModes) lost() bool {
 	m.backAt.Store(time.Now().UnixNano())
 	m.log.Warn("DATABASE_URL leads through a transaction-mode pooler after all: queries now use unnamed statements (cached descriptions)",
 		"reason", "DATABASE_POOLER_MISMATCH")
-	// Not from within the failing connection's error callback.
-	go m.reset()
 	return true
 }
 

@@ -33,7 +33,6 @@ func (s *Store) NamedStatements() bool { return s.exec != nil && s.exec.named() 
 func (s *Store) UseNamedStatements() {
 	s.exec.probed.Store(true)
 	s.exec.current.Store(int32(pgx.QueryExecModeCacheStatement))
-	s.pool.Reset()
 }
 
 // MarkUnreachable takes the database to be down, as the watch does when it

@@ -76,8 +76,8 @@ func Open(opts Options, log *slog.Logger) (*Store, error) {
 	s := &Store{log: log, mismatches: mismatch}
 	if !setsExecMode(opts.DatabaseURL) {
 		s.exec = newExecModes(log)
-		s.exec.reset = func() { s.pool.Reset() }
 		cfg.BeforeConnect = s.exec.beforeConnect
+		cfg.PrepareConn = s.exec.prepareConn
 		mismatch.healed = s.exec.lost
 	}
 	if opts.DirectURL != "" {
