@@ -48,21 +48,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// cluster starts a PostgreSQL of the test's own, which it may stop and
-// start again.
-func cluster(t *testing.T) *pgtest.Cluster {
-	t.Helper()
-	c, err := pgtest.NewCluster()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Remove)
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
 // process is a running service.
 type process struct {
 	cmd     *exec.Cmd

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
 )
 
 // TestDatabaseOutageUnderLoad starts the service before its database, then
@@ -20,7 +22,7 @@ import (
 // recovers by itself.
 func TestDatabaseOutageUnderLoad(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	if err := db.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +197,7 @@ func within(t *testing.T, timeout time.Duration, cond func() bool) time.Duration
 // before the signal succeeds, and the process exits within its grace period.
 func TestSIGTERMUnderLoad(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	p := serve(t, db.URL(), map[string]string{"DRAIN_DELAY": "700ms", "SHUTDOWN_TIMEOUT": "5s"})
 	token := employer(t, p)
 	c := client()
@@ -292,7 +294,7 @@ func TestSIGTERMUnderLoad(t *testing.T) {
 // restart.
 func TestAcknowledgedWritesSurviveKill(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	p := serve(t, db.URL(), nil)
 	token := employer(t, p)
 	c := client()

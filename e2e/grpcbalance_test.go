@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/resolver/manual"
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/internal/pgtest"
 )
 
 // replicaServiceConfig is what internal gRPC tools should dial with (see
@@ -28,7 +29,7 @@ const replicaServiceConfig = `{"loadBalancingConfig": [{"round_robin": {}}], "he
 // failing.
 func TestGRPCClientBalancing(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	reps := startReplicas(t, db.URL(), map[string]string{"DRAIN_DELAY": "3s"})
 	a, b := reps[0], reps[1]
 

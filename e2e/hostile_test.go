@@ -27,7 +27,7 @@ import (
 // answering.
 func TestHeaderBombs(t *testing.T) {
 	t.Parallel()
-	c := cluster(t)
+	c := pgtest.StartCluster(t)
 	grpcPort := pgtest.FreePort(t)
 	p := serve(t, c.URL(), map[string]string{"GRPC_PORT": strconv.Itoa(grpcPort)})
 	web := client()

@@ -290,7 +290,7 @@ func (lb *balancer) send(t *testing.T, method, path, token string, body any) ans
 // other knows, since the state is in PostgreSQL.
 func TestReplicasBehindBalancer(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	lb := startBalancer(t, startReplicas(t, db.URL(), nil))
 
 	var path []string // the replica of each request, in order
@@ -401,7 +401,7 @@ func TestReplicasBehindBalancer(t *testing.T) {
 // request fails.
 func TestRollingRestartUnderLoad(t *testing.T) {
 	t.Parallel()
-	db := cluster(t)
+	db := pgtest.StartCluster(t)
 	reps := startReplicas(t, db.URL(), nil)
 	lb := startBalancer(t, reps)
 	token := employer(t, reps[0].proc)

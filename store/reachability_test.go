@@ -51,14 +51,7 @@ func TestQueriesFailAtOnceWhileUnreachable(t *testing.T) {
 // cut off with DATABASE_UNAVAILABLE.
 func TestWaitingQueriesCutOffWhenUnreachable(t *testing.T) {
 	t.Parallel()
-	c, err := pgtest.NewCluster()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Remove)
-	if err := c.Start(); err != nil {
-		t.Fatal(err)
-	}
+	c := pgtest.StartCluster(t)
 	s := open(t, pgtest.StartPgBouncer(t, c.URL()).URL)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -144,6 +144,21 @@ func versionOf(binDir string) int {
 	return v
 }
 
+// StartCluster starts a PostgreSQL cluster of the test's own, which it may
+// stop and start again; it is removed when the test ends.
+func StartCluster(t testing.TB) *Cluster {
+	t.Helper()
+	c, err := NewCluster()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Remove)
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // FreePort returns a loopback port that nothing listens on at the moment,
 // for a server a test starts or for a port that must refuse connections.
 // It lies below the kernel's ephemeral range, so that while a server on it
