@@ -543,16 +543,11 @@ func cookieDomainProblem(d string) string {
 // https://*.preview.hiremebahamas.com, but not https://*.vercel.app or
 // https://hiremebahamas-*.vercel.app).
 func patternWithinSite(pattern string) bool {
-	prefix, suffix, _ := strings.Cut(pattern, "*")
-	if !strings.Contains(prefix, "://") {
+	_, rest, ok := wildcardLabel(pattern)
+	if !ok || rest == "" {
 		return false
 	}
-	host, _, _ := strings.Cut(suffix, ":")
-	_, parent, ok := strings.Cut(host, ".")
-	if !ok {
-		return false
-	}
-	_, err := publicsuffix.EffectiveTLDPlusOne(parent)
+	_, err := publicsuffix.EffectiveTLDPlusOne(rest)
 	return err == nil
 }
 
@@ -608,29 +603,38 @@ func isLocalHost(h string) bool {
 // which keeps a fixed part may sit on a platform's suffix, where the
 // platform names the sites: https://hiremebahamas-*.vercel.app.
 func patternTooBroad(pattern string) string {
+	label, rest, ok := wildcardLabel(pattern)
+	switch {
+	case !ok:
+		return "has its * outside the host"
+	case rest == "" && label == "*" && !strings.Contains(pattern, "."): // the host is the * alone
+		return "matches every host"
+	case rest == "":
+		return "matches hosts under any top-level domain"
+	}
+	suffix, icann := publicsuffix.PublicSuffix(rest)
+	if suffix != rest || (label != "*" && !icann) {
+		return ""
+	}
+	return "matches sites anyone can have under " + rest + "; put the * under a domain you own " +
+		"(https://*.preview.example.com) or keep a fixed part beside it on a platform's domain (https://hiremebahamas-*.vercel.app)"
+}
+
+// wildcardLabel splits the host of an origin pattern (one *, already well
+// formed) into the label holding the * and the labels after it; ok is false
+// when the * is not in the host.
+func wildcardLabel(pattern string) (label, rest string, ok bool) {
 	hostport := pattern[strings.Index(pattern, "://")+3:]
 	host := hostport
 	if i := strings.LastIndexByte(hostport, ':'); i >= 0 && !strings.HasSuffix(hostport, "]") {
 		host = hostport[:i]
 	}
-	if !strings.Contains(host, "*") {
-		return "has its * outside the host"
-	}
 	labels := strings.Split(strings.ToLower(host), ".")
 	i := slices.IndexFunc(labels, func(l string) bool { return strings.Contains(l, "*") })
-	rest := strings.Join(labels[i+1:], ".")
-	if rest == "" && len(labels) == 1 && labels[0] == "*" {
-		return "matches every host"
+	if i < 0 {
+		return "", "", false
 	}
-	if rest == "" {
-		return "matches hosts under any top-level domain"
-	}
-	suffix, icann := publicsuffix.PublicSuffix(rest)
-	if suffix != rest || (labels[i] != "*" && !icann) {
-		return ""
-	}
-	return "matches sites anyone can have under " + rest + "; put the * under a domain you own " +
-		"(https://*.preview.example.com) or keep a fixed part beside it on a platform's domain (https://hiremebahamas-*.vercel.app)"
+	return labels[i], strings.Join(labels[i+1:], "."), true
 }
 
 // isOrigin reports whether s is scheme://host[:port] and nothing more.
