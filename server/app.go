@@ -4,15 +4,12 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/fullstorydev/grpchan/inprocgrpc"
@@ -20,18 +17,15 @@ import (
 	"google.golang.org/grpc/encoding"
 	_ "google.golang.org/grpc/encoding/gzip" // clients may send and ask for gzip
 	grpcproto "google.golang.org/grpc/encoding/proto"
-	"google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/reflection"
 
-	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/config"
-	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/gateway"
+	"github.com/hiremebahamas/api/server/interceptor"
+	"github.com/hiremebahamas/api/server/listen"
+	"github.com/hiremebahamas/api/server/service"
+	"github.com/hiremebahamas/api/server/telemetry"
 	"github.com/hiremebahamas/api/store"
 )
-
-// gatewayNetwork is the peer network of calls from the REST gateway, which
-// come through an in-process channel.
-const gatewayNetwork = "inproc"
 
 // App is the whole service: create it with New, serve with Run, and release
 // it with Close.
@@ -39,17 +33,17 @@ type App struct {
 	cfg   config.Config
 	log   *slog.Logger
 	store *store.Store
-	life  *lifecycle
+	life  *service.Lifecycle
 
 	grpc    *grpc.Server
-	http    *http.Server
-	split   *splitter
+	http    *gateway.Server
+	split   *listen.Splitter
 	grpcLis net.Listener // optional gRPC-only listener
 
-	metrics *metrics // nil unless METRICS_ADDR is set
-	tracing *tracing // nil unless tracing is on
+	metrics *telemetry.Metrics // nil unless METRICS_ADDR is set
+	tracing *telemetry.Tracing // nil unless tracing is on
 
-	jobs *JobServer
+	jobs *service.JobServer
 	// stopWatch ends the watch on other instances' writes to jobs, and
 	// watchDone closes when it has ended.
 	stopWatch context.CancelFunc
@@ -65,10 +59,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 			a.Close()
 		}
 	}()
-	if a.tracing, err = newTracing(ctx, cfg, opts); err != nil {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if a.tracing, err = telemetry.NewTracing(ctx, telemetry.TracingOptions{Enabled: cfg.Tracing, Provider: o.tracerProvider}); err != nil {
 		return nil, err
 	}
-	log = a.tracing.logger(log)
+	log = a.tracing.Logger(log)
 	a.log = log
 	a.store, err = store.Open(store.Options{
 		DatabaseURL:    cfg.DatabaseURL,
@@ -76,135 +74,81 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 		MinConns:       cfg.DBMinConns,
 		MaxConns:       cfg.DBMaxConns,
 		ConnectTimeout: cfg.DBConnectTimeout,
-		TracerProvider: a.tracing.tracerProvider(),
+		TracerProvider: a.tracing.TracerProvider(),
 	}, log)
 	if err != nil {
 		return nil, err
 	}
-	if a.metrics, err = newMetrics(cfg, a.store.PoolCollector(), a.tracing != nil, log); err != nil {
+	if a.metrics, err = telemetry.NewMetrics(telemetry.MetricsOptions{
+		Addr: cfg.MetricsAddr, ReadHeaderTimeout: cfg.ReadHeaderTimeout, Pool: a.store.PoolCollector(), Traced: a.tracing != nil,
+	}, log); err != nil {
 		return nil, err
 	}
-	a.life = newLifecycle()
+	a.life = service.NewLifecycle()
 	tokens, err := newTokens(cfg, log)
 	if err != nil {
 		return nil, err
 	}
 
-	lim := &limits{
-		clients: clients{trusted: cfg.TrustedProxies, hops: cfg.TrustedProxyHops, ignored: newIgnoredForwards(cfg, log, a.metrics)},
-		general: newLimiter(cfg.RateLimit, cfg.RateBurst),
-		auth:    newLimiter(cfg.AuthRateLimit, cfg.AuthRateBurst),
-	}
-	unary, stream, err := interceptors(log, cfg.RequestTimeout, a.store, tokens, a.store, lim, a.life.streamsDone, a.metrics)
+	lim := newLimits(cfg, log, a.metrics)
+	unary, stream, err := interceptor.Chain(interceptor.Options{
+		Log: log, Methods: methods, RequestTimeout: cfg.RequestTimeout, Schema: a.store, Tokens: tokens,
+		Accounts: a.store, Limits: lim, StreamsDone: a.life.StreamsDone(),
+		MetricsUnary: a.metrics.Unary(), MetricsStream: a.metrics.Stream(),
+	})
 	if err != nil {
 		return nil, err
 	}
 	a.grpc = grpc.NewServer(slices.Concat([]grpc.ServerOption{
-		grpc.ForceServerCodecV2(requestCodec{encoding.GetCodecV2(grpcproto.Name)}),
+		grpc.ForceServerCodecV2(interceptor.RequestCodec{CodecV2: encoding.GetCodecV2(grpcproto.Name)}),
 		grpc.ChainUnaryInterceptor(unary...),
 		grpc.ChainStreamInterceptor(stream...),
-	}, grpcLimits(cfg), a.tracing.grpcOptions())...)
+	}, grpcLimits(cfg), a.tracing.GRPCOptions())...)
 	// REST reaches the same service implementations through an in-process
 	// channel that runs the same interceptor chain, without a second HTTP/2
 	// hop and serialisation.
-	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(chainUnary(unary))
-	a.tracing.instrumentChannel(inproc)
-	a.jobs = newJobServer(a.store)
-	services := []struct {
-		desc *grpc.ServiceDesc
-		impl any
-	}{
-		{&hmbv1.HealthService_ServiceDesc, &HealthServer{life: a.life, store: a.store, checkTimeout: cfg.DBCheckTimeout, log: log}},
-		{&hmbv1.AuthService_ServiceDesc, &AuthServer{
-			store: a.store, hasher: auth.NewHasher(auth.DefaultParams, 0), tokens: tokens, log: log,
-			sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
-			limits: store.LoginLimits{Window: cfg.LoginWindow, MaxPerAccount: cfg.LoginMaxFailures,
-				MaxPerAddress: cfg.LoginMaxPerAddress, AddressInterval: cfg.LoginAddressInterval},
-		}},
-		{&hmbv1.UserService_ServiceDesc, &UserServer{store: a.store}},
-		{&hmbv1.JobService_ServiceDesc, a.jobs},
-	}
+	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(interceptor.ChainUnary(unary))
+	a.tracing.InstrumentChannel(inproc)
+	a.jobs = service.NewJobServer(a.store)
+	services := newServices(cfg, a.store, a.life, a.jobs, tokens, log)
+	registerAll(a.grpc, services, a.life.Health())
 	for _, svc := range services {
-		a.grpc.RegisterService(svc.desc, svc.impl)
 		inproc.RegisterService(svc.desc, svc.impl)
 	}
-	grpc_health_v1.RegisterHealthServer(a.grpc, a.life.grpc)
-	reflection.Register(a.grpc)
-	a.life.track(a.grpc)
+	a.life.Track(a.grpc)
 
-	gateway, err := newGateway(ctx, a.tracing.gatewayConn(gatewayConn{inproc}), newRefreshCookie(cfg))
+	a.http, err = gateway.New(ctx, gateway.Options{
+		Conn: a.tracing.GatewayConn(inproc), Services: restServices(services), Methods: methods, Limits: lim,
+		Origins:       gateway.AllowedOrigins(cfg.FrontendURL, cfg.AllowedOrigins, cfg.AllowedOriginPattern),
+		OriginPattern: cfg.AllowedOriginPattern,
+		Cookie: gateway.CookieOptions{SameSite: cfg.RefreshCookieSameSite, Domain: cfg.RefreshCookieDomain,
+			Partitioned: cfg.RefreshCookiePartitioned, MaxAge: cfg.RefreshAbsoluteTTL},
+		RequestTimeout: cfg.RequestTimeout, MaxBodyBytes: cfg.MaxBodyBytes,
+		ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout, IdleTimeout: cfg.IdleTimeout,
+		MaxStreamsPerConn: maxStreamsPerConn,
+		Observe:           telemetry.HTTPObserver(a.metrics, a.tracing),
+		Wrap:              a.tracing.WrapHTTP,
+	}, log)
 	if err != nil {
 		return nil, err
 	}
-	// The API reference (/openapi.json, /docs) is answered before the gateway.
-	rest, err := withDocs(withCaching(gateway))
-	if err != nil {
-		return nil, err
-	}
-	allowed := allowedOrigins(cfg)
-	a.http = newHTTPServer(a.tracing.wrapHTTP(withMiddleware(newCORS(allowed).Handler(lim.withRateLimit(guardWrites(allowed, rest))), httpOptions{
-		requestTimeout: cfg.RequestTimeout, maxBodyBytes: cfg.MaxBodyBytes, observe: httpObserver(a.metrics, a.tracing),
-	}, log)), cfg, log)
 
 	lis, err := net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 	if err != nil {
 		return nil, fmt.Errorf("listen on PORT: %w", err)
 	}
-	a.split = newSplitter(limitConns(lis, cfg.MaxConnections), cfg.ReadHeaderTimeout, a.http.MaxHeaderBytes, log)
+	a.split = listen.NewSplitter(listen.LimitConns(lis, cfg.MaxConnections), cfg.ReadHeaderTimeout, a.http.MaxHeaderBytes(), log)
 	if cfg.GRPCPort != 0 {
 		if a.grpcLis, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.GRPCPort))); err != nil {
 			return nil, fmt.Errorf("listen on GRPC_PORT: %w", err)
 		}
-		a.grpcLis = limitConns(a.grpcLis, cfg.MaxConnections)
+		a.grpcLis = listen.LimitConns(a.grpcLis, cfg.MaxConnections)
 	}
 	return a, nil
 }
 
-// devOrigins are the local dev servers' origins (Next.js, Vite), allowed
-// when no origin is configured, which only development permits.
-var devOrigins = []string{"http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"}
-
-// allowedOrigins are the origins browsers may call from.
-func allowedOrigins(cfg config.Config) *origins {
-	var exact []string
-	if cfg.FrontendURL != "" {
-		exact = append(exact, strings.TrimSuffix(cfg.FrontendURL, "/"))
-	}
-	exact = append(exact, cfg.AllowedOrigins...)
-	if len(exact) == 0 && cfg.AllowedOriginPattern == "" {
-		exact = devOrigins
-	}
-	return newOrigins(exact, cfg.AllowedOriginPattern)
-}
-
-// Access tokens name this service as issuer and audience.
-const (
-	tokenIssuer   = "hiremebahamas"
-	tokenAudience = "hiremebahamas-api"
-	tokenLeeway   = 30 * time.Second
-)
-
-// newTokens signs with JWT_SECRET_KEY and still accepts the previous keys.
-// Without a key (development only; production refuses to start) a random
-// one is used and sessions end with the process.
-func newTokens(cfg config.Config, log *slog.Logger) (*auth.Tokens, error) {
-	secret := cfg.JWTSecretKey
-	if secret == "" {
-		log.Warn("JWT_SECRET_KEY is unset: signing with a random key, so sessions end when the process stops")
-		secret = rand.Text() + rand.Text()
-	}
-	previous := make([]auth.Key, 0, len(cfg.JWTPreviousKeys))
-	for _, k := range cfg.JWTPreviousKeys {
-		previous = append(previous, auth.KeyFromSecret(k))
-	}
-	return auth.NewTokens(auth.TokenConfig{
-		Issuer: tokenIssuer, Audience: tokenAudience, TTL: cfg.AccessTokenTTL, Leeway: tokenLeeway,
-		Current: auth.KeyFromSecret(secret), Previous: previous,
-	})
-}
-
 // Addr is the address serving REST and gRPC.
-func (a *App) Addr() net.Addr { return a.split.root.Addr() }
+func (a *App) Addr() net.Addr { return a.split.Addr() }
 
 // GRPCAddr is the gRPC-only address, or nil when GRPC_PORT is unset.
 func (a *App) GRPCAddr() net.Addr {
@@ -221,20 +165,20 @@ func (a *App) Run(ctx context.Context) error {
 	errc := make(chan error, 5)
 	serve := func(name string, f func() error) {
 		go func() {
-			if err := f(); err != nil && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, grpc.ErrServerStopped) {
+			if err := f(); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 				errc <- fmt.Errorf("%s: %w", name, err)
 			}
 		}()
 	}
-	a.life.start()
-	serve("grpc", func() error { return a.grpc.Serve(a.split.grpc) })
+	a.life.Start()
+	serve("grpc", func() error { return a.grpc.Serve(a.split.GRPC()) })
 	if a.grpcLis != nil {
 		serve("grpc-only listener", func() error { return a.grpc.Serve(a.grpcLis) })
 	}
-	serve("http", func() error { return a.http.Serve(a.split.http) })
-	serve("listener", a.split.serve)
+	serve("http", func() error { return a.http.Serve(a.split.HTTP()) })
+	serve("listener", a.split.Serve)
 	if a.metrics != nil {
-		serve("metrics listener", a.metrics.serve)
+		serve("metrics listener", a.metrics.Serve)
 	}
 
 	dbCtx, stopDB := context.WithCancel(context.Background())
@@ -246,7 +190,7 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(a.watchDone)
 		a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
 		if dbCtx.Err() == nil {
-			a.store.WatchJobs(watchCtx, a.watchOptions(), a.jobs.changedInDatabase)
+			a.store.WatchJobs(watchCtx, a.watchOptions(), a.jobs.ChangedInDatabase)
 		}
 	}()
 
@@ -276,15 +220,15 @@ func (a *App) shutdown() {
 	deadline, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 
-	a.life.drain()
+	a.life.Drain()
 	a.log.Info("shutting down: health is NOT_SERVING; draining", "drain_delay", a.cfg.DrainDelay, "grace", a.cfg.ShutdownTimeout)
 	select {
 	case <-time.After(a.cfg.DrainDelay):
 	case <-deadline.Done():
 	}
 
-	a.life.endStreams()
-	_ = a.split.close()
+	a.life.EndStreams()
+	_ = a.split.Close()
 	if err := a.http.Shutdown(deadline); err != nil {
 		a.log.Warn("REST requests still running at the deadline were cut off", "error", err)
 		_ = a.http.Close()
@@ -306,8 +250,8 @@ func (a *App) shutdown() {
 	a.endWatch()
 	// Metrics stay scrapable while traffic drains; buffered spans are sent
 	// once the last request has ended.
-	a.metrics.shutdown(deadline)
-	if err := a.tracing.close(deadline); err != nil {
+	a.metrics.Shutdown(deadline)
+	if err := a.tracing.Close(deadline); err != nil {
 		a.log.Warn("could not send the last spans", "error", err)
 	}
 	a.log.Info("stopped", "took", time.Since(start).Round(time.Millisecond))
@@ -340,17 +284,26 @@ func (a *App) endWatch() {
 // returns.
 func (a *App) Close() {
 	if a.split != nil {
-		_ = a.split.close()
+		_ = a.split.Close()
 	}
 	if a.grpcLis != nil {
 		_ = a.grpcLis.Close()
 	}
-	a.metrics.close()
+	a.metrics.Close()
 	if a.store != nil {
 		a.store.Close()
 	}
 	// After a Run this finds nothing left to send.
 	flush, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	_ = a.tracing.close(flush)
+	_ = a.tracing.Close(flush)
+}
+
+// MetricsAddr is the admin address serving /metrics and /debug/pprof, or nil
+// when METRICS_ADDR is unset.
+func (a *App) MetricsAddr() net.Addr {
+	if a.metrics == nil {
+		return nil
+	}
+	return a.metrics.Addr()
 }

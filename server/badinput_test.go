@@ -31,6 +31,7 @@ import (
 
 	"github.com/hiremebahamas/api/auth"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // restCase is one hostile or malformed REST request and the answer it must
@@ -68,9 +69,9 @@ type grpcCase struct {
 // fault.
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 	f := newBadInputFixtures(t, b)
-	before := tableDigests(t, b.url)
+	before := tableDigests(t, b.URL)
 
 	restCases := badRESTCases(b, f)
 	grpcCases := badGRPCCases(b, f)
@@ -92,10 +93,10 @@ func TestBadInput(t *testing.T) {
 		}
 	})
 
-	if after := tableDigests(t, b.url); !maps.Equal(before, after) {
+	if after := tableDigests(t, b.URL); !maps.Equal(before, after) {
 		t.Errorf("bad input changed the database:\nbefore %v\nafter  %v", before, after)
 	}
-	for _, line := range strings.Split(b.logs.String(), "\n") {
+	for _, line := range strings.Split(b.Logs.String(), "\n") {
 		var rec map[string]any
 		if json.Unmarshal([]byte(line), &rec) != nil {
 			continue
@@ -123,36 +124,36 @@ type badInputFixtures struct {
 	employerToken, adminToken string
 }
 
-func newBadInputFixtures(t *testing.T, b *board) *badInputFixtures {
+func newBadInputFixtures(t *testing.T, b *servertest.Board) *badInputFixtures {
 	t.Helper()
 	f := &badInputFixtures{
-		employerAuth:  []string{"Authorization", "Bearer " + b.employer.AccessToken},
-		seekerAuth:    []string{"Authorization", "Bearer " + b.seeker.AccessToken},
-		employerCtx:   withToken(b.employer.AccessToken),
-		seekerCtx:     withToken(b.seeker.AccessToken),
-		adminCtx:      withToken(b.admin),
-		employerToken: b.employer.AccessToken,
-		adminToken:    b.admin,
+		employerAuth:  []string{"Authorization", "Bearer " + b.Employer.AccessToken},
+		seekerAuth:    []string{"Authorization", "Bearer " + b.Seeker.AccessToken},
+		employerCtx:   servertest.WithToken(b.Employer.AccessToken),
+		seekerCtx:     servertest.WithToken(b.Seeker.AccessToken),
+		adminCtx:      servertest.WithToken(b.Admin),
+		employerToken: b.Employer.AccessToken,
+		adminToken:    b.Admin,
 	}
 	for _, title := range []string{"Pool Bartender", "Line Cook", "Dive Master"} {
-		f.jobs = append(f.jobs, b.post(t, &hmbv1.Job{Title: title}))
+		f.jobs = append(f.jobs, b.Post(t, &hmbv1.Job{Title: title}))
 	}
 	for i, j := range f.jobs[:2] {
-		a, err := b.jobs.ApplyToJob(f.seekerCtx, &hmbv1.ApplyToJobRequest{JobId: j.Id, CoverLetter: "Hello"})
+		a, err := b.Jobs.ApplyToJob(f.seekerCtx, &hmbv1.ApplyToJobRequest{JobId: j.Id, CoverLetter: "Hello"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
 			f.application = a.Id
 		}
-		if _, err := b.jobs.SaveJob(f.seekerCtx, &hmbv1.SaveJobRequest{JobId: j.Id}); err != nil {
+		if _, err := b.Jobs.SaveJob(f.seekerCtx, &hmbv1.SaveJobRequest{JobId: j.Id}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	jobs, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 1})
-	users, err2 := hmbv1.NewUserServiceClient(b.conn).ListUsers(f.employerCtx, &hmbv1.ListUsersRequest{PageSize: 1})
-	saved, err3 := b.jobs.ListSavedJobs(f.seekerCtx, &hmbv1.ListSavedJobsRequest{PageSize: 1})
-	apps, err4 := b.jobs.ListMyApplications(f.seekerCtx, &hmbv1.ListMyApplicationsRequest{PageSize: 1})
+	jobs, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 1})
+	users, err2 := hmbv1.NewUserServiceClient(b.Conn).ListUsers(f.employerCtx, &hmbv1.ListUsersRequest{PageSize: 1})
+	saved, err3 := b.Jobs.ListSavedJobs(f.seekerCtx, &hmbv1.ListSavedJobsRequest{PageSize: 1})
+	apps, err4 := b.Jobs.ListMyApplications(f.seekerCtx, &hmbv1.ListMyApplicationsRequest{PageSize: 1})
 	for _, err := range []error{err, err2, err3, err4} {
 		if err != nil {
 			t.Fatal(err)
@@ -167,16 +168,16 @@ func newBadInputFixtures(t *testing.T, b *board) *badInputFixtures {
 
 	f.tamperedSQL, f.tamperedNum = retoken(t, f.jobsToken, "' OR 1=1 --"), retoken(t, f.jobsToken, "1")
 
-	cfg := auth.TokenConfig{Issuer: "hiremebahamas", Audience: "hiremebahamas-api", TTL: 15 * time.Minute, Current: auth.KeyFromSecret(testSecret),
+	cfg := auth.TokenConfig{Issuer: "hiremebahamas", Audience: "hiremebahamas-api", TTL: 15 * time.Minute, Current: auth.KeyFromSecret(servertest.Secret),
 		Now: func() time.Time { return time.Now().Add(-time.Hour) }}
 	tokens, err := auth.NewTokens(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.expired, _, err = tokens.Issue(b.employer.User.Id, "EMPLOYER"); err != nil {
+	if f.expired, _, err = tokens.Issue(b.Employer.User.Id, "EMPLOYER"); err != nil {
 		t.Fatal(err)
 	}
-	parts := strings.Split(b.employer.AccessToken, ".")
+	parts := strings.Split(b.Employer.AccessToken, ".")
 	f.algNone = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`)) + "." + parts[1] + "."
 	f.forged = parts[0] + "." + parts[1] + "." + strings.Repeat("A", len(parts[2]))
 	return f
@@ -222,13 +223,13 @@ func tableDigests(t *testing.T, databaseURL string) map[string]string {
 	return out
 }
 
-func checkREST(t *testing.T, b *board, tc restCase) {
+func checkREST(t *testing.T, b *servertest.Board, tc restCase) {
 	t.Helper()
 	var body io.Reader
 	if tc.body != "" {
 		body = strings.NewReader(tc.body)
 	}
-	req, err := http.NewRequest(tc.method, b.base+tc.path, body)
+	req, err := http.NewRequest(tc.method, b.Base+tc.path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func checkREST(t *testing.T, b *board, tc restCase) {
 	if tc.body != "" && !tc.unlabelled && !labelled {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := b.http.Do(req)
+	resp, err := b.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %.80s: %v", tc.method, tc.path, err)
 	}
@@ -350,13 +351,13 @@ func nested(open, close string, n int, inner string) string {
 	return strings.Repeat(open, n) + inner + strings.Repeat(close, n)
 }
 
-func badRESTCases(b *board, f *badInputFixtures) []restCase {
+func badRESTCases(b *servertest.Board, f *badInputFixtures) []restCase {
 	emp, seeker := f.employerAuth, f.seekerAuth
 	admin := []string{"Authorization", "Bearer " + f.adminToken}
 	job := `"description":"Cook.","company":"Graycliff","category":"JOB_CATEGORY_HOSPITALITY","employment_type":"EMPLOYMENT_TYPE_FULL_TIME","island":"ISLAND_NEW_PROVIDENCE"`
 	withJob := func(fields string) string { return "{" + fields + "," + job + "}" }
 	register := func(email, first string) string {
-		b, _ := json.Marshal(map[string]any{"email": email, "password": testPassword, "first_name": first, "last_name": "L", "role": "ROLE_JOB_SEEKER"})
+		b, _ := json.Marshal(map[string]any{"email": email, "password": servertest.Password, "first_name": first, "last_name": "L", "role": "ROLE_JOB_SEEKER"})
 		return string(b)
 	}
 	jobID, appID := f.jobs[0].Id, f.application
@@ -481,7 +482,7 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			status: bad, reason: "NUL_CHARACTER", message: "email"},
 		{name: "SQL as a sign-up email", method: http.MethodPost, path: "/api/v1/auth/register", body: register("' OR 1=1 --@example.com", "A"),
 			status: bad, reason: "INVALID_EMAIL", message: "email"},
-		{name: "NUL in a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(newEmail("nul"), "A\x00"),
+		{name: "NUL in a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(servertest.NewEmail("nul"), "A\x00"),
 			status: bad, reason: "NUL_CHARACTER", message: "first_name"},
 		{name: "NUL in a headline", method: http.MethodPatch, path: "/api/v1/users/me", header: emp, body: `{"headline":"x\u0000y"}`,
 			status: bad, reason: "NUL_CHARACTER", message: "user.headline"},
@@ -490,7 +491,7 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			body: `{"cover_letter":"Hi\u0000"}`, status: bad, reason: "NUL_CHARACTER", message: "cover_letter"},
 
 		// Text people could not read as stored: invisible, blank, reordered.
-		{name: "zero-width space as a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(newEmail("zw"), "\u200b"),
+		{name: "zero-width space as a name", method: http.MethodPost, path: "/api/v1/auth/register", body: register(servertest.NewEmail("zw"), "\u200b"),
 			status: bad, reason: "INVALID_FIRST_NAME", message: "first_name: must not contain invisible or direction-changing characters (U+200B)"},
 		{name: "right-to-left override in a sign-up email", method: http.MethodPost, path: "/api/v1/auth/register", body: register("ada\u202e@example.com", "A"),
 			status: bad, reason: "INVALID_EMAIL", message: "email: must not contain invisible or direction-changing characters (U+202E)"},
@@ -573,13 +574,13 @@ func badRESTCases(b *board, f *badInputFixtures) []restCase {
 			header: append([]string{"Content-Type", "application/xml"}, emp...), status: unsupported, reason: badType, message: `"application/xml" is not supported; send the body as application/json`},
 		{name: "form-encoded body", method: http.MethodPost, path: "/api/v1/jobs", body: "title=Chef&description=Cook",
 			header: append([]string{"Content-Type", "application/x-www-form-urlencoded"}, emp...), status: unsupported, reason: badType, message: `"application/x-www-form-urlencoded"`},
-		{name: "form-encoded sign-in", method: http.MethodPost, path: "/api/v1/auth/login", body: "email=" + q(b.employer.User.Email) + "&password=" + q(testPassword),
+		{name: "form-encoded sign-in", method: http.MethodPost, path: "/api/v1/auth/login", body: "email=" + q(b.Employer.User.Email) + "&password=" + q(servertest.Password),
 			header: []string{"Content-Type", "application/x-www-form-urlencoded"}, status: unsupported, reason: badType, message: `"application/x-www-form-urlencoded"`},
 		{name: "multipart body", method: http.MethodPost, path: "/api/v1/jobs", body: "--x\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nChef\r\n--x--\r\n",
 			header: append([]string{"Content-Type", "multipart/form-data; boundary=x"}, emp...), status: unsupported, reason: badType, message: `"multipart/form-data; boundary=x"`},
 		{name: "JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`),
 			header: append([]string{"Content-Type", "text/plain"}, emp...), status: unsupported, reason: badType, message: `"text/plain"`},
-		{name: "sign-in JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/auth/login", body: `{"email":"` + b.employer.User.Email + `","password":"` + testPassword + `"}`,
+		{name: "sign-in JSON labelled text/plain", method: http.MethodPost, path: "/api/v1/auth/login", body: `{"email":"` + b.Employer.User.Email + `","password":"` + servertest.Password + `"}`,
 			header: []string{"Content-Type", "text/plain;charset=UTF-8"}, status: unsupported, reason: badType, message: `"text/plain;charset=UTF-8"`},
 		{name: "JSON without a Content-Type", method: http.MethodPost, path: "/api/v1/jobs", body: withJob(`"title":"Chef"`), header: emp, unlabelled: true,
 			status: unsupported, reason: badType, message: "a body but no Content-Type; send the body as application/json"},
@@ -621,11 +622,11 @@ func field(num protowire.Number, value []byte) []byte {
 	return protowire.AppendBytes(protowire.AppendTag(nil, num, protowire.BytesType), value)
 }
 
-func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
-	jobs, users := b.jobs, hmbv1.NewUserServiceClient(b.conn)
-	authn := hmbv1.NewAuthServiceClient(b.conn)
+func badGRPCCases(b *servertest.Board, f *badInputFixtures) []grpcCase {
+	jobs, users := b.Jobs, hmbv1.NewUserServiceClient(b.Conn)
+	authn := hmbv1.NewAuthServiceClient(b.Conn)
 	invoke := func(method string, wire []byte, reply proto.Message) func(context.Context) error {
-		return func(ctx context.Context) error { return b.conn.Invoke(ctx, method, rawMessage(wire), reply) }
+		return func(ctx context.Context) error { return b.Conn.Invoke(ctx, method, rawMessage(wire), reply) }
 	}
 	bearer := func(value string) context.Context {
 		return metadata.AppendToOutgoingContext(context.Background(), "authorization", value)
@@ -653,9 +654,9 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 	}
 	register := func(req *hmbv1.RegisterRequest) func(context.Context) error {
 		if req.Email == "" {
-			req.Email = newEmail("bad")
+			req.Email = servertest.NewEmail("bad")
 		}
-		req.Password, req.LastName = testPassword, "L"
+		req.Password, req.LastName = servertest.Password, "L"
 		return func(ctx context.Context) error { _, err := authn.Register(ctx, req); return err }
 	}
 	updateMe := func(u *hmbv1.User, paths ...string) func(context.Context) error {
@@ -691,7 +692,7 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		{name: "invalid UTF-8 in a health check", call: invoke("/grpc.health.v1.Health/Check", field(1, notUTF8), &grpc_health_v1.HealthCheckResponse{}),
 			code: inv, reason: badUTF8, message: "service"},
 		{name: "invalid UTF-8 in a health watch", code: inv, reason: badUTF8, message: "service", call: func(ctx context.Context) error {
-			stream, err := b.conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/grpc.health.v1.Health/Watch")
+			stream, err := b.Conn.NewStream(ctx, &grpc.StreamDesc{ServerStreams: true}, "/grpc.health.v1.Health/Watch")
 			if err != nil {
 				return err
 			}
@@ -797,7 +798,7 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 			return err
 		}},
 		{name: "role 42 from an admin", ctx: admin, code: inv, message: "role", call: func(ctx context.Context) error {
-			_, err := users.SetUserRole(ctx, &hmbv1.SetUserRoleRequest{Id: b.rival.User.Id, Role: 42})
+			_, err := users.SetUserRole(ctx, &hmbv1.SetUserRoleRequest{Id: b.Rival.User.Id, Role: 42})
 			return err
 		}},
 		{name: "location 1000", ctx: emp, call: updateMe(&hmbv1.User{Location: 1000}, "location"), code: inv, message: "user.location"},
@@ -848,7 +849,7 @@ func badGRPCCases(b *board, f *badInputFixtures) []grpcCase {
 		// Unknown fields are skipped, as protobuf intends: a newer client
 		// may send fields this server does not know yet.
 		{name: "unknown field", code: codes.OK, call: func(ctx context.Context) error {
-			return b.conn.Invoke(ctx, hmbv1.JobService_GetJobStats_FullMethodName, rawMessage(field(99, []byte("future"))), &hmbv1.JobStats{})
+			return b.Conn.Invoke(ctx, hmbv1.JobService_GetJobStats_FullMethodName, rawMessage(field(99, []byte("future"))), &hmbv1.JobStats{})
 		}},
 	}
 }

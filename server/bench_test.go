@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"log/slog"
@@ -10,7 +9,6 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -22,7 +20,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
-	"github.com/hiremebahamas/api/server"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -33,7 +31,7 @@ import (
 func BenchmarkGRPCHealth(b *testing.B) {
 	b.Run("splitter", func(b *testing.B) {
 		s := startBench(b)
-		benchHealth(b, s.app.Addr().String())
+		benchHealth(b, s.App.Addr().String())
 	})
 	b.Run("native", func(b *testing.B) {
 		lis, srv := plainHealthServer(b)
@@ -61,7 +59,7 @@ func BenchmarkRESTHealth(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			resp, err := client.Get(s.base + "/health")
+			resp, err := client.Get(s.Base + "/health")
 			if err != nil {
 				b.Error(err)
 				return
@@ -76,10 +74,10 @@ func BenchmarkRESTHealth(b *testing.B) {
 	})
 }
 
-func startBench(b *testing.B) *service {
-	cfg := testConfig(pgtest.NewDatabase(b))
+func startBench(b *testing.B) *servertest.Service {
+	cfg := servertest.Config(pgtest.NewDatabase(b))
 	cfg.LogLevel = slog.LevelWarn // as in production load: request lines are not what is measured
-	return start(b, cfg)
+	return servertest.Start(b, cfg)
 }
 
 func plainHealthServer(b *testing.B) (net.Listener, *grpc.Server) {
@@ -119,10 +117,10 @@ func benchHealth(b *testing.B, addr string) {
 // argon2id verification per call, by design.
 func BenchmarkLogin(b *testing.B) {
 	s := startBench(b)
-	email := newEmail("bench")
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	email := servertest.NewEmail("bench")
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 	if _, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
-		Email: email, Password: testPassword, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+		Email: email, Password: servertest.Password, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
 	}); err != nil {
 		b.Fatal(err)
 	}
@@ -130,7 +128,7 @@ func BenchmarkLogin(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: testPassword}); err != nil {
+			if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: servertest.Password}); err != nil {
 				b.Error(err)
 				return
 			}
@@ -142,12 +140,12 @@ func BenchmarkLogin(b *testing.B) {
 // conditional UPDATE, one INSERT and a signed JWT per call.
 func BenchmarkRefresh(b *testing.B) {
 	s := startBench(b)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 	b.SetParallelism(4)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		sess, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
-			Email: newEmail("bench"), Password: testPassword, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+			Email: servertest.NewEmail("bench"), Password: servertest.Password, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
 		})
 		if err != nil {
 			b.Error(err)
@@ -168,18 +166,18 @@ func BenchmarkRefresh(b *testing.B) {
 // BenchmarkLoginFailure shows an unknown email and a wrong password cost
 // the same, so response time does not reveal which accounts exist.
 func BenchmarkLoginFailure(b *testing.B) {
-	cfg := testConfig(pgtest.NewDatabase(b))
+	cfg := servertest.Config(pgtest.NewDatabase(b))
 	cfg.LogLevel = slog.LevelWarn
 	cfg.LoginMaxFailures, cfg.LoginMaxPerAddress = 1<<30, 0
-	s := start(b, cfg)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
-	known := newEmail("bench")
+	s := servertest.Start(b, cfg)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
+	known := servertest.NewEmail("bench")
 	if _, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
-		Email: known, Password: testPassword, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+		Email: known, Password: servertest.Password, FirstName: "B", LastName: "M", Role: hmbv1.Role_ROLE_JOB_SEEKER,
 	}); err != nil {
 		b.Fatal(err)
 	}
-	for name, email := range map[string]string{"unknown_email": newEmail("nobody"), "wrong_password": known} {
+	for name, email := range map[string]string{"unknown_email": servertest.NewEmail("nobody"), "wrong_password": known} {
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
 				if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: "not the password"}); err == nil {
@@ -193,19 +191,19 @@ func BenchmarkLoginFailure(b *testing.B) {
 // BenchmarkRESTListJobs measures a page of 20 open jobs on one island over
 // HTTP/1.1 keep-alive, from a board of 2,000 seeded jobs.
 func BenchmarkRESTListJobs(b *testing.B) {
-	cfg := testConfig(pgtest.NewDatabase(b))
+	cfg := servertest.Config(pgtest.NewDatabase(b))
 	cfg.LogLevel = slog.LevelWarn
-	st := openStore(b, cfg.DatabaseURL)
+	st := servertest.OpenStore(b, cfg.DatabaseURL)
 	if _, err := st.Seed(context.Background(), store.SeedOptions{Jobs: 2000, Users: 100, Seed: 1}, func(string) {}); err != nil {
 		b.Fatal(err)
 	}
-	s := start(b, cfg)
+	s := servertest.Start(b, cfg)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			resp, err := client.Get(s.base + "/api/v1/jobs?island=ISLAND_EXUMA")
+			resp, err := client.Get(s.Base + "/api/v1/jobs?island=ISLAND_EXUMA")
 			if err != nil {
 				b.Error(err)
 				return
@@ -225,8 +223,8 @@ func BenchmarkRESTListJobs(b *testing.B) {
 // the account, the price of revocation taking effect at once.
 func BenchmarkSignedInCall(b *testing.B) {
 	s := startBench(b)
-	ctx := withToken(s.register(b, hmbv1.Role_ROLE_JOB_SEEKER).AccessToken)
-	jobs := hmbv1.NewJobServiceClient(s.conn)
+	ctx := servertest.WithToken(s.Register(b, hmbv1.Role_ROLE_JOB_SEEKER).AccessToken)
+	jobs := hmbv1.NewJobServiceClient(s.Conn)
 	b.SetParallelism(8)
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
@@ -239,87 +237,6 @@ func BenchmarkSignedInCall(b *testing.B) {
 	})
 }
 
-// BenchmarkHTTP1Framing measures the framing checks every HTTP/1.x request
-// passes through, per request: a browser's GET as a proxy forwards it, or a
-// POST with a JSON body, arriving one per read or eight pipelined in one; and
-// the same through net/http's request parser, to set the checks beside what
-// net/http does with each request anyway. "unchecked" reads the same bytes
-// without the checks.
-func BenchmarkHTTP1Framing(b *testing.B) {
-	get := "GET /api/v1/jobs?q=chef&island=ISLAND_NEW_PROVIDENCE&page_size=20 HTTP/1.1\r\n" +
-		"Host: api.hiremebahamas.com\r\n" +
-		"User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0 Safari/537.36\r\n" +
-		"Accept: application/json\r\nAccept-Encoding: gzip, deflate, br\r\nAccept-Language: en-US,en;q=0.9\r\n" +
-		"Authorization: Bearer " + strings.Repeat("eyJhbGciOiJIUzI1NiJ9", 12) + "\r\n" +
-		"Origin: https://hiremebahamas.com\r\nReferer: https://hiremebahamas.com/jobs\r\n" +
-		"X-Forwarded-For: 203.0.113.7\r\nX-Forwarded-Proto: https\r\nX-Request-Id: 01HZY3K4Q5W6E7R8T9Y0U1I2O3\r\n\r\n"
-	body := `{"title":"Line cook","description":"Breakfast shifts at a Cable Beach resort.","category":"JOB_CATEGORY_HOSPITALITY"}`
-	post := "POST /api/v1/jobs HTTP/1.1\r\nHost: api.hiremebahamas.com\r\nContent-Type: application/json\r\n" +
-		"Authorization: Bearer " + strings.Repeat("eyJhbGciOiJIUzI1NiJ9", 12) + "\r\n" +
-		"Content-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body
-	for _, bc := range []struct {
-		name     string
-		read     string // what one read of the connection returns
-		requests int
-	}{
-		{"GET", get, 1},
-		{"POST", post, 1},
-		{"8 pipelined GETs", strings.Repeat(get, 8), 8},
-	} {
-		for _, checked := range []bool{true, false} {
-			name := bc.name
-			if !checked {
-				name += " unchecked"
-			}
-			conn := func() io.Reader {
-				var r io.Reader = &repeatedReads{read: []byte(bc.read)}
-				if checked {
-					r = server.NewFramingReader(r, 64<<10)
-				}
-				return r
-			}
-			b.Run(name, func(b *testing.B) {
-				r, buf := conn(), make([]byte, 4<<10)
-				b.ReportAllocs()
-				b.SetBytes(int64(len(bc.read) / bc.requests))
-				for i := 0; i < b.N; i += bc.requests {
-					for n := 0; n < len(bc.read); {
-						k, err := r.Read(buf)
-						if err != nil {
-							b.Fatal(err)
-						}
-						n += k
-					}
-				}
-			})
-			b.Run(name+" parsed", func(b *testing.B) {
-				br := bufio.NewReader(conn())
-				b.ReportAllocs()
-				for b.Loop() {
-					req, err := http.ReadRequest(br)
-					if err != nil {
-						b.Fatal(err)
-					}
-					io.Copy(io.Discard, req.Body)
-				}
-			})
-		}
-	}
-}
-
-// repeatedReads is a connection that receives the same bytes again and
-// again, returning them whole (when p has room) from each Read.
-type repeatedReads struct {
-	read []byte
-	off  int
-}
-
-func (r *repeatedReads) Read(p []byte) (int, error) {
-	n := copy(p, r.read[r.off:])
-	r.off = (r.off + n) % len(r.read)
-	return n, nil
-}
-
 // BenchmarkCrossReplicaStaleness measures how long another instance keeps
 // serving a job after a write to it: from UpdateJob acknowledged by one
 // instance to the first GetJob of the other, which had the job cached, that
@@ -329,13 +246,13 @@ func (r *repeatedReads) Read(p []byte) (int, error) {
 func BenchmarkCrossReplicaStaleness(b *testing.B) {
 	for _, mode := range []string{"auto", "poll"} {
 		b.Run(mode, func(b *testing.B) {
-			cfg := testConfig(pgtest.NewDatabase(b))
+			cfg := servertest.Config(pgtest.NewDatabase(b))
 			cfg.LogLevel = slog.LevelWarn
-			writer := start(b, cfg)
+			writer := servertest.Start(b, cfg)
 			cfg.CacheInvalidation = mode
-			reader := start(b, cfg)
-			owner := withToken(writer.register(b, hmbv1.Role_ROLE_EMPLOYER).AccessToken)
-			job, err := hmbv1.NewJobServiceClient(writer.conn).CreateJob(owner, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+			reader := servertest.Start(b, cfg)
+			owner := servertest.WithToken(writer.Register(b, hmbv1.Role_ROLE_EMPLOYER).AccessToken)
+			job, err := hmbv1.NewJobServiceClient(writer.Conn).CreateJob(owner, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
 				Title: "Ferry Deckhand", Description: "Nassau to Harbour Island.", Company: "Bahamas Fast Ferries",
 				Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
 				Island: hmbv1.Island_ISLAND_ELEUTHERA,
@@ -343,7 +260,7 @@ func BenchmarkCrossReplicaStaleness(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			writes, reads := hmbv1.NewJobServiceClient(writer.conn), hmbv1.NewJobServiceClient(reader.conn)
+			writes, reads := hmbv1.NewJobServiceClient(writer.Conn), hmbv1.NewJobServiceClient(reader.Conn)
 			get := func() string {
 				j, err := reads.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: job.Id})
 				if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/hiremebahamas/api/config"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // converge is how long another instance may take to serve a write: well
@@ -24,24 +25,24 @@ const converge = 3 * time.Second
 
 // replica is a second instance of the board's service on its database.
 type replica struct {
-	*service
+	*servertest.Service
 	jobs hmbv1.JobServiceClient
 }
 
 func startReplica(t *testing.T, cfg config.Config) *replica {
 	t.Helper()
-	s := start(t, cfg)
-	return &replica{service: s, jobs: hmbv1.NewJobServiceClient(s.conn)}
+	s := servertest.Start(t, cfg)
+	return &replica{Service: s, jobs: hmbv1.NewJobServiceClient(s.Conn)}
 }
 
 // waitForLog waits for the instance to log msg, and reports it missing.
 func (r *replica) waitForLog(t *testing.T, msg string, n int) []map[string]any {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
-	for len(r.logs.lines(msg)) < n && time.Now().Before(deadline) {
+	for len(r.Logs.Lines(msg)) < n && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
-	lines := r.logs.lines(msg)
+	lines := r.Logs.Lines(msg)
 	if len(lines) < n {
 		t.Errorf("logged %q %d times; want %d", msg, len(lines), n)
 	}
@@ -59,7 +60,7 @@ func (r *replica) titles(t *testing.T, token, id string, island hmbv1.Island) []
 	}
 	out := make([]string, 4)
 	var got struct{ Title string }
-	if code, _ := r.call(t, http.MethodGet, "/api/v1/jobs/"+id, token, nil, &got); code != http.StatusOK {
+	if code, _ := r.Call(t, http.MethodGet, "/api/v1/jobs/"+id, token, nil, &got); code != http.StatusOK {
 		t.Fatalf("REST GET job: %d", code)
 	}
 	out[0] = got.Title
@@ -71,7 +72,7 @@ func (r *replica) titles(t *testing.T, token, id string, island hmbv1.Island) []
 	var page struct {
 		Jobs []struct{ ID, Title string } `json:"jobs"`
 	}
-	if code, _ := r.call(t, http.MethodGet, "/api/v1/jobs?island="+island.String(), token, nil, &page); code != http.StatusOK {
+	if code, _ := r.Call(t, http.MethodGet, "/api/v1/jobs?island="+island.String(), token, nil, &page); code != http.StatusOK {
 		t.Fatalf("REST list: %d", code)
 	}
 	for _, pj := range page.Jobs {
@@ -104,33 +105,33 @@ func (r *replica) serves(t *testing.T, token, id string, island hmbv1.Island, ti
 	t.Helper()
 	want := []string{title, title, title, title}
 	var got []string
-	eventually(t, converge, "the other instance serving "+title, func() bool {
+	servertest.Eventually(t, converge, "the other instance serving "+title, func() bool {
 		got = r.titles(t, token, id, island)
 		return slices.Equal(got, want)
 	})
 }
 
 // retitle changes a job's title, as the service's employer or with SQL.
-type retitle func(t *testing.T, b *board, id, title string)
+type retitle func(t *testing.T, b *servertest.Board, id, title string)
 
 var writers = []struct {
 	name  string
 	write retitle
 }{
-	{"REST on the other instance", func(t *testing.T, b *board, id, title string) {
-		if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.employer.AccessToken, map[string]any{"title": title}, nil); code != http.StatusOK {
+	{"REST on the other instance", func(t *testing.T, b *servertest.Board, id, title string) {
+		if code, _ := b.Call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.Employer.AccessToken, map[string]any{"title": title}, nil); code != http.StatusOK {
 			t.Fatalf("PATCH: %d", code)
 		}
 	}},
-	{"gRPC on the other instance", func(t *testing.T, b *board, id, title string) {
-		if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+	{"gRPC on the other instance", func(t *testing.T, b *servertest.Board, id, title string) {
+		if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{
 			Job: &hmbv1.Job{Id: id, Title: title}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
 		}); err != nil {
 			t.Fatalf("UpdateJob: %v", err)
 		}
 	}},
-	{"SQL from outside the service", func(t *testing.T, b *board, id, title string) {
-		execSQL(t, b.url, `UPDATE jobs SET title = $2, version = version + 1 WHERE id = $1`, id, title)
+	{"SQL from outside the service", func(t *testing.T, b *servertest.Board, id, title string) {
+		execSQL(t, b.URL, `UPDATE jobs SET title = $2, version = version + 1 WHERE id = $1`, id, title)
 	}},
 }
 
@@ -182,8 +183,8 @@ func TestReplicasFollowEachOthersWrites(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			a := newBoard(t)
-			cfg := testConfig(a.url)
+			a := servertest.NewBoard(t)
+			cfg := servertest.Config(a.URL)
 			tc.setup(t, &cfg)
 			b := startReplica(t, cfg)
 			if lines := b.waitForLog(t, "board cache invalidation: "+tc.mode, 1); len(lines) > 0 {
@@ -192,7 +193,7 @@ func TestReplicasFollowEachOthersWrites(t *testing.T) {
 				}
 			}
 			island := hmbv1.Island_ISLAND_ELEUTHERA
-			job := a.post(t, &hmbv1.Job{Title: "Pineapple Farm Hand", Island: island})
+			job := a.Post(t, &hmbv1.Job{Title: "Pineapple Farm Hand", Island: island})
 			title := job.Title
 			for _, w := range writers {
 				b.cached(t, job.Id, island, title)
@@ -210,38 +211,38 @@ func TestReplicasFollowEachOthersWrites(t *testing.T) {
 // seekers and visitors keep sharing the cache.
 func TestOwnerReadsOwnWriteOnAnyReplica(t *testing.T) {
 	t.Parallel()
-	a := newBoard(t)
-	b := startReplica(t, testConfig(a.url))
+	a := servertest.NewBoard(t)
+	b := startReplica(t, servertest.Config(a.URL))
 	island := hmbv1.Island_ISLAND_ANDROS
-	job := a.post(t, &hmbv1.Job{Title: "Bonefish Lodge Cook", Island: island})
+	job := a.Post(t, &hmbv1.Job{Title: "Bonefish Lodge Cook", Island: island})
 	want := func(title string) []string { return []string{title, title, title, title} }
 
 	// Written on A, read on B straight after, over both transports.
 	b.cached(t, job.Id, island, job.Title)
 	writers[0].write(t, a, job.Id, "Bonefish Lodge Head Cook")
-	if got := b.titles(t, a.employer.AccessToken, job.Id, island); !slices.Equal(got, want("Bonefish Lodge Head Cook")) {
+	if got := b.titles(t, a.Employer.AccessToken, job.Id, island); !slices.Equal(got, want("Bonefish Lodge Head Cook")) {
 		t.Errorf("the owner reads on the other instance at once: %q", got)
 	}
 	b.serves(t, "", job.Id, island, "Bonefish Lodge Head Cook")
 
 	// A write no instance hears of: only what the cache keeps can be older.
 	b.cached(t, job.Id, island, "Bonefish Lodge Head Cook")
-	execSQL(t, a.url, `BEGIN; ALTER TABLE jobs DISABLE TRIGGER jobs_updated_announce;
+	execSQL(t, a.URL, `BEGIN; ALTER TABLE jobs DISABLE TRIGGER jobs_updated_announce;
 		UPDATE jobs SET title = 'Bonefish Lodge Chef', version = version + 1 WHERE id = '`+job.Id+`';
 		ALTER TABLE jobs ENABLE TRIGGER jobs_updated_announce; COMMIT`)
-	for _, who := range []struct{ name, token string }{{"the owner", a.employer.AccessToken}, {"an admin", a.admin}} {
+	for _, who := range []struct{ name, token string }{{"the owner", a.Employer.AccessToken}, {"an admin", a.Admin}} {
 		if got := b.titles(t, who.token, job.Id, island); !slices.Equal(got, want("Bonefish Lodge Chef")) {
 			t.Errorf("%s reads past the cache: %q", who.name, got)
 		}
 	}
-	if got := b.titles(t, a.seeker.AccessToken, job.Id, island); !slices.Equal(got, want("Bonefish Lodge Head Cook")) {
+	if got := b.titles(t, a.Seeker.AccessToken, job.Id, island); !slices.Equal(got, want("Bonefish Lodge Head Cook")) {
 		t.Errorf("a job seeker's reads are still shared: %q", got)
 	}
 
 	// No browser or CDN keeps a copy of the owner's answer (TestCaching
 	// checks that the public copy is not handed to them either).
 	for _, path := range []string{"/api/v1/jobs/" + job.Id, "/api/v1/jobs?island=" + island.String()} {
-		code, h, _ := b.do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+a.employer.AccessToken)
+		code, h, _ := b.Do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+a.Employer.AccessToken)
 		if code != http.StatusOK || h.Get("Cache-Control") != "private, no-store" || h.Get("ETag") != "" {
 			t.Errorf("the owner's GET %s: %d, Cache-Control %q, ETag %q", path, code, h.Get("Cache-Control"), h.Get("ETag"))
 		}
@@ -253,15 +254,15 @@ func TestOwnerReadsOwnWriteOnAnyReplica(t *testing.T) {
 // made once they are back.
 func TestBoardListenerSurvivesConnectionLoss(t *testing.T) {
 	t.Parallel()
-	a := newBoard(t)
-	b := startReplica(t, testConfig(a.url))
+	a := servertest.NewBoard(t)
+	b := startReplica(t, servertest.Config(a.URL))
 	b.waitForLog(t, "board cache invalidation: listening", 1)
 	island := hmbv1.Island_ISLAND_BIMINI
-	job := a.post(t, &hmbv1.Job{Title: "Shark Lab Volunteer", Island: island})
+	job := a.Post(t, &hmbv1.Job{Title: "Shark Lab Volunteer", Island: island})
 	b.cached(t, job.Id, island, job.Title)
 
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, a.url)
+	conn, err := pgx.Connect(ctx, a.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +285,7 @@ func TestBoardListenerSurvivesConnectionLoss(t *testing.T) {
 	writers[1].write(t, a, job.Id, "Shark Lab Research Volunteer")
 	b.serves(t, "", job.Id, island, "Shark Lab Research Volunteer")
 
-	eventually(t, 20*time.Second, "new listener sessions", func() bool {
+	servertest.Eventually(t, 20*time.Second, "new listener sessions", func() bool {
 		now := listeners()
 		return len(now) == 2 && !slices.Contains(cut, now[0]) && !slices.Contains(cut, now[1])
 	})

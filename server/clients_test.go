@@ -19,6 +19,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // The test's stand-ins for a proxy and for a host that is not one: other
@@ -35,10 +36,10 @@ type peerClients struct {
 	jobs hmbv1.JobServiceClient
 }
 
-func (s *service) from(t *testing.T, local string) peerClients {
+func clientsFrom(t *testing.T, s *servertest.Service, local string) peerClients {
 	t.Helper()
 	dialer := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}, Timeout: 5 * time.Second}
-	conn, err := grpc.NewClient(s.app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+	conn, err := grpc.NewClient(s.App.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 			return dialer.DialContext(ctx, "tcp", addr)
 		}))
@@ -53,9 +54,9 @@ func (s *service) from(t *testing.T, local string) peerClients {
 
 // restList lists jobs over REST with each of forwarded as an
 // X-Forwarded-For header line, and returns the status.
-func (p peerClients) restList(t *testing.T, s *service, requestID string, forwarded ...string) int {
+func (p peerClients) restList(t *testing.T, s *servertest.Service, requestID string, forwarded ...string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, s.base+"/api/v1/jobs", nil)
+	req, err := http.NewRequest(http.MethodGet, s.Base+"/api/v1/jobs", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +89,11 @@ func (p peerClients) grpcList(requestID string, forwarded ...string) codes.Code 
 }
 
 // clientOf returns the client address the request's log line names.
-func (s *service) clientOf(t *testing.T, requestID string) string {
+func clientOf(t *testing.T, s *servertest.Service, requestID string) string {
 	t.Helper()
 	var client string
-	eventually(t, 10*time.Second, "the log line of request "+requestID, func() bool {
-		for _, rec := range s.logs.lines("request") {
+	servertest.Eventually(t, 10*time.Second, "the log line of request "+requestID, func() bool {
+		for _, rec := range s.Logs.Lines("request") {
 			if rec["request_id"] == requestID {
 				client, _ = rec["client"].(string)
 				return true
@@ -109,11 +110,11 @@ func (s *service) clientOf(t *testing.T, requestID string) string {
 func TestClientAddress(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	byAddress := testConfig(url)
+	byAddress := servertest.Config(url)
 	byAddress.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(proxyAddr + "/32")}
-	byCount := testConfig(url)
+	byCount := servertest.Config(url)
 	byCount.TrustedProxyHops = 2
-	services := map[string]*service{"by address": start(t, byAddress), "by count": start(t, byCount)}
+	services := map[string]*servertest.Service{"by address": servertest.Start(t, byAddress), "by count": servertest.Start(t, byCount)}
 	var n atomic.Int64
 	for _, tc := range []struct {
 		service, peer string
@@ -138,19 +139,19 @@ func TestClientAddress(t *testing.T) {
 		{"by count", strangerAddr, nil, strangerAddr},
 	} {
 		s := services[tc.service]
-		p := s.from(t, tc.peer)
+		p := clientsFrom(t, s, tc.peer)
 		id := fmt.Sprintf("rest-%d", n.Add(1))
 		if code := p.restList(t, s, id, tc.forwarded...); code != http.StatusOK {
 			t.Fatalf("%s, REST from %s: %d", tc.service, tc.peer, code)
 		}
-		if got := s.clientOf(t, id); got != tc.want {
+		if got := clientOf(t, s, id); got != tc.want {
 			t.Errorf("%s, REST from %s with X-Forwarded-For %q: client %q; want %q", tc.service, tc.peer, tc.forwarded, got, tc.want)
 		}
 		id = fmt.Sprintf("grpc-%d", n.Add(1))
 		if code := p.grpcList(id, tc.forwarded...); code != codes.OK {
 			t.Fatalf("%s, gRPC from %s: %v", tc.service, tc.peer, code)
 		}
-		if got := s.clientOf(t, id); got != tc.want {
+		if got := clientOf(t, s, id); got != tc.want {
 			t.Errorf("%s, gRPC from %s with x-forwarded-for %q: client %q; want %q", tc.service, tc.peer, tc.forwarded, got, tc.want)
 		}
 	}
@@ -163,12 +164,12 @@ func TestClientAddress(t *testing.T) {
 // that is not the proxy is one client whatever it sends.
 func TestRateLimitBehindProxy(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.RateLimit, cfg.RateBurst = 0.01, 2
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix(proxyAddr + "/32")}
 	cfg.TrustedProxyHops = 2
-	s := start(t, cfg)
-	proxy, stranger := s.from(t, proxyAddr), s.from(t, strangerAddr)
+	s := servertest.Start(t, cfg)
+	proxy, stranger := clientsFrom(t, s, proxyAddr), clientsFrom(t, s, strangerAddr)
 
 	// What the proxies append: the client's address, then the edge's.
 	const edge = ", 104.22.17.40"
@@ -225,11 +226,11 @@ func TestIgnoredForwardedWarning(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
 	const msg = "X-Forwarded-For from a peer that is not a trusted proxy was ignored"
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.Env = "production"
 	cfg.MetricsAddr = "127.0.0.1:0"
-	s := start(t, cfg)
-	stranger := s.from(t, strangerAddr)
+	s := servertest.Start(t, cfg)
+	stranger := clientsFrom(t, s, strangerAddr)
 	long := "198.51.100.1, " + strings.Repeat("9", 4000) + "-tail"
 	if code := stranger.restList(t, s, "", long); code != http.StatusOK {
 		t.Fatalf("REST: %d", code)
@@ -245,30 +246,30 @@ func TestIgnoredForwardedWarning(t *testing.T) {
 	if code := stranger.restList(t, s, ""); code != http.StatusOK { // no header: nothing to report
 		t.Fatalf("REST: %d", code)
 	}
-	lines := s.logs.lines(msg)
+	lines := s.Logs.Lines(msg)
 	if len(lines) != 1 {
-		t.Fatalf("%d warnings; want 1:\n%s", len(lines), s.logs.String())
+		t.Fatalf("%d warnings; want 1:\n%s", len(lines), s.Logs.String())
 	}
 	w := lines[0]
 	hint, _ := w["hint"].(string)
 	if w["level"] != "WARN" || w["peer"] != strangerAddr || !strings.Contains(hint, "TRUSTED_PROXIES") || !strings.Contains(hint, "TRUSTED_PROXY_HOPS") {
 		t.Errorf("warning %v: want level WARN, peer %s and a hint naming TRUSTED_PROXIES and TRUSTED_PROXY_HOPS", w, strangerAddr)
 	}
-	for _, line := range strings.Split(s.logs.String(), "\n") {
+	for _, line := range strings.Split(s.Logs.String(), "\n") {
 		if strings.Contains(line, "-tail") || strings.Contains(line, strings.Repeat("9", 100)) {
 			t.Errorf("a log line carries the header in full: %.300s…", line)
 		}
 	}
-	fams := scrape(t, "http://"+s.app.MetricsAddr().String()+"/metrics")
-	if m := fams.find(t, "forwarded_for_ignored_total", nil); m == nil || m.GetCounter().GetValue() != 5 {
+	fams := servertest.Scrape(t, "http://"+s.App.MetricsAddr().String()+"/metrics")
+	if m := fams.Find(t, "forwarded_for_ignored_total", nil); m == nil || m.GetCounter().GetValue() != 5 {
 		t.Errorf("forwarded_for_ignored_total = %v; want 5", m.GetCounter())
 	}
 
-	dev := start(t, testConfig(url))
-	if code := dev.from(t, strangerAddr).restList(t, dev, "", "198.51.100.1"); code != http.StatusOK {
+	dev := servertest.Start(t, servertest.Config(url))
+	if code := clientsFrom(t, dev, strangerAddr).restList(t, dev, "", "198.51.100.1"); code != http.StatusOK {
 		t.Fatalf("REST: %d", code)
 	}
-	if lines := dev.logs.lines(msg); len(lines) != 0 {
+	if lines := dev.Logs.Lines(msg); len(lines) != 0 {
 		t.Errorf("development warned: %v", lines)
 	}
 }

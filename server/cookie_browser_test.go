@@ -18,6 +18,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // The two sites of the cross-site test: a frontend and the API on
@@ -98,15 +99,15 @@ func TestRefreshCookieCrossSite(t *testing.T) {
 			t.Cleanup(frontend.Close)
 			frontendOrigin := "https://" + net.JoinHostPort(frontendHost, port(t, frontend.URL))
 
-			cfg := testConfig(db)
+			cfg := servertest.Config(db)
 			cfg.FrontendURL = frontendOrigin
 			cfg.RefreshCookieSameSite, cfg.RefreshCookiePartitioned = tc.sameSite, tc.partitioned
-			s := start(t, cfg)
-			sess := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			s := servertest.Start(t, cfg)
+			sess := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 
 			// TLS ends in front of the service, as on a platform's proxy,
 			// which notes whether each refresh brought the cookie.
-			target, err := url.Parse(s.base)
+			target, err := url.Parse(s.Base)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,7 +138,7 @@ func TestRefreshCookieCrossSite(t *testing.T) {
 				t.Fatalf("open the frontend: %v", err)
 			}
 			got, err := chromedp.Run(ctx, chromedp.Evaluate[crossSiteOutcome](
-				fmt.Sprintf("signInAndRefresh(%q, %q, %q)", apiOrigin, sess.GetUser().GetEmail(), testPassword), chromedp.EvalAwaitPromise))
+				fmt.Sprintf("signInAndRefresh(%q, %q, %q)", apiOrigin, sess.GetUser().GetEmail(), servertest.Password), chromedp.EvalAwaitPromise))
 			if err != nil {
 				t.Fatalf("the page's sign-in and refresh: %v", err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // chromiumPath is Debian's Chromium, which .ci/run installs.
@@ -46,7 +47,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 func TestDocsInBrowser(t *testing.T) {
 	t.Parallel()
 	requireChromium(t, "/docs")
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -86,7 +87,7 @@ func TestDocsInBrowser(t *testing.T) {
 		what   string
 		action chromedp.Action[chromedp.Void]
 	}{
-		{"open /docs", chromedp.Navigate(s.base + "/docs")},
+		{"open /docs", chromedp.Navigate(s.Base + "/docs")},
 		{"render the operations", chromedp.WaitVisible(chromedp.CSS("#operations-tag-JobService"))},
 		// An open operation renders its parameters and schemas too.
 		{"open Login", chromedp.Click(chromedp.CSS(login + " .opblock-summary-control"))},

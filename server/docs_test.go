@@ -19,6 +19,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // docsCSP is the policy the reference page must carry.
@@ -41,9 +42,9 @@ func routeShape(path string) string { return pathVariable.ReplaceAllString(path,
 
 func TestOpenAPIDocument(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 
-	code, header, body := s.do(t, http.MethodGet, "/openapi.json", nil)
+	code, header, body := s.Do(t, http.MethodGet, "/openapi.json", nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /openapi.json: status %d, body %.300s", code, body)
 	}
@@ -134,7 +135,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		t.Errorf("Job has no property employment_type: field names are not the protos' names")
 	}
 
-	code, _, body = s.do(t, http.MethodHead, "/openapi.json", nil)
+	code, _, body = s.Do(t, http.MethodHead, "/openapi.json", nil)
 	if code != http.StatusOK || len(body) != 0 {
 		t.Errorf("HEAD /openapi.json: status %d, %d body bytes; want 200 and none", code, len(body))
 	}
@@ -158,9 +159,9 @@ func httpRule(r *annotations.HttpRule) (verb, path string) {
 
 func TestDocsPage(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 
-	code, header, page := s.do(t, http.MethodGet, "/docs", nil)
+	code, header, page := s.Do(t, http.MethodGet, "/docs", nil)
 	if code != http.StatusOK {
 		t.Fatalf("GET /docs: status %d, body %.300s", code, page)
 	}
@@ -181,8 +182,8 @@ func TestDocsPage(t *testing.T) {
 	if id == "" {
 		t.Error("GET /docs: no X-Request-Id")
 	}
-	eventually(t, 5*time.Second, "the log line of GET /docs", func() bool {
-		return slices.ContainsFunc(s.logs.lines("request"), func(rec map[string]any) bool {
+	servertest.Eventually(t, 5*time.Second, "the log line of GET /docs", func() bool {
+		return slices.ContainsFunc(s.Logs.Lines("request"), func(rec map[string]any) bool {
 			return rec["path"] == "/docs" && rec["request_id"] == id && rec["status"] == 200.0
 		})
 	})
@@ -203,7 +204,7 @@ func TestDocsPage(t *testing.T) {
 			t.Errorf("the page loads %s, outside /docs/", path)
 			continue
 		}
-		code, header, body := s.do(t, http.MethodGet, path, nil)
+		code, header, body := s.Do(t, http.MethodGet, path, nil)
 		want := wantTypes[path[strings.LastIndex(path, "."):]]
 		if code != http.StatusOK || header.Get("Content-Type") != want || len(body) == 0 {
 			t.Errorf("GET %s: status %d, Content-Type %q, %d bytes; want 200, %q and a body", path, code, header.Get("Content-Type"), len(body), want)
@@ -213,26 +214,26 @@ func TestDocsPage(t *testing.T) {
 		}
 	}
 
-	code, header, body := s.do(t, http.MethodHead, "/docs", nil)
+	code, header, body := s.Do(t, http.MethodHead, "/docs", nil)
 	if code != http.StatusOK || len(body) != 0 || header.Get("Content-Security-Policy") != docsCSP {
 		t.Errorf("HEAD /docs: status %d, %d body bytes, CSP %q; want 200, none and the page's CSP", code, len(body), header.Get("Content-Security-Policy"))
 	}
 
 	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		for _, path := range []string{"/docs", "/openapi.json", "/docs/init.js"} {
-			code, header, body := s.do(t, method, path, nil)
-			if code != http.StatusMethodNotAllowed || header.Get("Allow") != "GET, HEAD" || decodeError(t, body).Error.Reason != "METHOD_NOT_ALLOWED" {
+			code, header, body := s.Do(t, method, path, nil)
+			if code != http.StatusMethodNotAllowed || header.Get("Allow") != "GET, HEAD" || servertest.DecodeError(t, body).Error.Reason != "METHOD_NOT_ALLOWED" {
 				t.Errorf("%s %s: status %d, Allow %q, body %s; want 405, GET, HEAD and METHOD_NOT_ALLOWED", method, path, code, header.Get("Allow"), body)
 			}
 		}
 	}
-	code, _, body = s.do(t, http.MethodGet, "/docs/missing.js", nil)
-	if code != http.StatusNotFound || decodeError(t, body).Error.Reason != "ROUTE_NOT_FOUND" {
+	code, _, body = s.Do(t, http.MethodGet, "/docs/missing.js", nil)
+	if code != http.StatusNotFound || servertest.DecodeError(t, body).Error.Reason != "ROUTE_NOT_FOUND" {
 		t.Errorf("GET /docs/missing.js: status %d, body %s; want 404 ROUTE_NOT_FOUND", code, body)
 	}
 
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := noRedirect.Get(s.base + "/docs/")
+	resp, err := noRedirect.Get(s.Base + "/docs/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,14 +245,14 @@ func TestDocsPage(t *testing.T) {
 
 func TestDocsCompressionAndCaching(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 	const path = "/docs/swagger-ui-bundle.js"
 
-	code, plainHeader, plain := s.do(t, http.MethodGet, path, nil, "Accept-Encoding", "identity")
+	code, plainHeader, plain := s.Do(t, http.MethodGet, path, nil, "Accept-Encoding", "identity")
 	if code != http.StatusOK || plainHeader.Get("Content-Encoding") != "" {
 		t.Fatalf("GET %s without gzip: status %d, Content-Encoding %q", path, code, plainHeader.Get("Content-Encoding"))
 	}
-	code, header, zipped := s.do(t, http.MethodGet, path, nil, "Accept-Encoding", "br, gzip")
+	code, header, zipped := s.Do(t, http.MethodGet, path, nil, "Accept-Encoding", "br, gzip")
 	vary := strings.Join(header.Values("Vary"), ", ")
 	if code != http.StatusOK || header.Get("Content-Encoding") != "gzip" || !strings.Contains(vary, "Accept-Encoding") {
 		t.Fatalf("GET %s with gzip: status %d, Content-Encoding %q, Vary %q", path, code, header.Get("Content-Encoding"), vary)
@@ -270,11 +271,11 @@ func TestDocsCompressionAndCaching(t *testing.T) {
 	if header.Get("ETag") == plainHeader.Get("ETag") || plainHeader.Get("ETag") == "" {
 		t.Errorf("ETags %q and %q: want a distinct one per encoding", plainHeader.Get("ETag"), header.Get("ETag"))
 	}
-	if code, h, _ := s.do(t, http.MethodGet, path, nil, "Accept-Encoding", "gzip;q=0"); code != http.StatusOK || h.Get("Content-Encoding") != "" {
+	if code, h, _ := s.Do(t, http.MethodGet, path, nil, "Accept-Encoding", "gzip;q=0"); code != http.StatusOK || h.Get("Content-Encoding") != "" {
 		t.Errorf("gzip;q=0: status %d, Content-Encoding %q; want 200 and none", code, h.Get("Content-Encoding"))
 	}
 
-	code, _, body := s.do(t, http.MethodGet, path, nil, "Accept-Encoding", "gzip", "If-None-Match", header.Get("ETag"))
+	code, _, body := s.Do(t, http.MethodGet, path, nil, "Accept-Encoding", "gzip", "If-None-Match", header.Get("ETag"))
 	if code != http.StatusNotModified || len(body) != 0 {
 		t.Errorf("GET %s with its ETag: status %d, %d bytes; want 304 and none", path, code, len(body))
 	}

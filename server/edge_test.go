@@ -21,6 +21,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 var securityHeaders = map[string]string{
@@ -37,9 +38,9 @@ var securityHeaders = map[string]string{
 // handler, by the router, by the middleware and by the rate limit.
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.RateLimit, cfg.RateBurst = 0.001, 1
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	big := strings.Repeat("x", cfg.MaxBodyBytes+1)
 	for _, tc := range []struct {
 		name, method, path string
@@ -58,7 +59,7 @@ func TestSecurityHeaders(t *testing.T) {
 		if tc.body != "" {
 			body = strings.NewReader(tc.body)
 		}
-		code, h, _ := s.do(t, tc.method, tc.path, body)
+		code, h, _ := s.Do(t, tc.method, tc.path, body)
 		if code != tc.want {
 			t.Errorf("%s: status %d; want %d", tc.name, code, tc.want)
 		}
@@ -72,9 +73,9 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 	// Without the limit, the router's and the handlers' refusals too.
-	s = start(t, testConfig(pgtest.NewDatabase(t)))
+	s = servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 	for path, want := range map[string]int{"/api/v1/users/me": http.StatusUnauthorized, "/nowhere": http.StatusNotFound} {
-		code, h, _ := s.do(t, http.MethodGet, path, nil)
+		code, h, _ := s.Do(t, http.MethodGet, path, nil)
 		if code != want || h.Get("X-Frame-Options") != "DENY" || h.Get("Content-Security-Policy") == "" {
 			t.Errorf("GET %s: %d with %v", path, code, h)
 		}
@@ -83,14 +84,14 @@ func TestSecurityHeaders(t *testing.T) {
 
 func TestCORS(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.FrontendURL = "https://hiremebahamas.com"
 	cfg.AllowedOrigins = []string{"https://admin.hiremebahamas.com"}
 	cfg.AllowedOriginPattern = "https://*.preview.hiremebahamas.com"
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	preflight := func(origin string) (int, http.Header) {
-		code, h, _ := s.do(t, http.MethodOptions, "/api/v1/users/me", nil, "Origin", origin,
+		code, h, _ := s.Do(t, http.MethodOptions, "/api/v1/users/me", nil, "Origin", origin,
 			"Access-Control-Request-Method", "PATCH", "Access-Control-Request-Headers", "authorization,content-type")
 		return code, h
 	}
@@ -102,7 +103,7 @@ func TestCORS(t *testing.T) {
 			h.Get("Access-Control-Max-Age") != "600" || !strings.Contains(h.Get("Access-Control-Allow-Methods"), "PATCH") {
 			t.Errorf("preflight from %s: %d %v", origin, code, h)
 		}
-		code, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		code, h, _ = s.Do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		if code != http.StatusOK || h.Get("Access-Control-Allow-Origin") != origin || !strings.Contains(h.Get("Access-Control-Expose-Headers"), "X-Request-Id") {
 			t.Errorf("GET from %s: %d %v", origin, code, h)
 		}
@@ -113,7 +114,7 @@ func TestCORS(t *testing.T) {
 		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
 			t.Errorf("preflight from %s allowed: %q", origin, v)
 		}
-		_, h, _ = s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		_, h, _ = s.Do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		if v := h.Get("Access-Control-Allow-Origin"); v != "" {
 			t.Errorf("GET from %s allowed: %q", origin, v)
 		}
@@ -122,13 +123,13 @@ func TestCORS(t *testing.T) {
 	// The * matches within one label, so that on a platform's domain the
 	// sites of its other customers stay out.
 	cfg.AllowedOriginPattern = "https://hiremebahamas-*.vercel.app"
-	vercel := start(t, cfg)
+	vercel := servertest.Start(t, cfg)
 	for origin, want := range map[string]bool{
 		"https://hiremebahamas-git-main-bahamas.vercel.app": true,
 		"https://hiremebahamas-x.theirs.vercel.app":         false,
 		"https://hiremebahamas-x_y.vercel.app":              false,
 	} {
-		_, h, _ := vercel.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		_, h, _ := vercel.Do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		if got := h.Get("Access-Control-Allow-Origin") == origin; got != want {
 			t.Errorf("pattern %s, GET from %s: allowed %v; want %v", cfg.AllowedOriginPattern, origin, got, want)
 		}
@@ -140,12 +141,12 @@ func TestCORS(t *testing.T) {
 func TestCORSDefaultOrigins(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	get := func(s *service, origin string) http.Header {
+	get := func(s *servertest.Service, origin string) http.Header {
 		t.Helper()
-		_, h, _ := s.do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
+		_, h, _ := s.Do(t, http.MethodGet, "/api/v1/jobs", nil, "Origin", origin)
 		return h
 	}
-	dev := start(t, testConfig(url))
+	dev := servertest.Start(t, servertest.Config(url))
 	for _, origin := range []string{"http://localhost:3000", "http://localhost:5173", "http://127.0.0.1:3000", "http://127.0.0.1:5173"} {
 		if h := get(dev, origin); h.Get("Access-Control-Allow-Origin") != origin || h.Get("Access-Control-Allow-Credentials") != "true" {
 			t.Errorf("nothing configured, GET from %s: Access-Control-Allow-Origin %q, -Credentials %q; want the origin, with credentials",
@@ -160,9 +161,9 @@ func TestCORSDefaultOrigins(t *testing.T) {
 	}
 
 	// A configured origin replaces the development list.
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.FrontendURL = "https://hiremebahamas.com"
-	configured := start(t, cfg)
+	configured := servertest.Start(t, cfg)
 	if v := get(configured, "https://hiremebahamas.com").Get("Access-Control-Allow-Origin"); v != "https://hiremebahamas.com" {
 		t.Errorf("FRONTEND_URL itself: Access-Control-Allow-Origin %q", v)
 	}
@@ -178,12 +179,12 @@ func TestCORSDefaultOrigins(t *testing.T) {
 func TestCrossSiteWrites(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.FrontendURL = "https://hiremebahamas.com"
-	s := start(t, cfg)
-	victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	credentials := `{"email":"` + victim.User.Email + `","password":"` + testPassword + `"}`
-	registration := `{"email":"` + newEmail("csrf") + `","password":"` + testPassword + `","first_name":"A","last_name":"B","role":"ROLE_JOB_SEEKER"}`
+	s := servertest.Start(t, cfg)
+	victim := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	credentials := `{"email":"` + victim.User.Email + `","password":"` + servertest.Password + `"}`
+	registration := `{"email":"` + servertest.NewEmail("csrf") + `","password":"` + servertest.Password + `","first_name":"A","last_name":"B","role":"ROLE_JOB_SEEKER"}`
 	cookie := []string{"Cookie", "hmb_refresh=" + victim.RefreshToken}
 	with := func(pairs ...[]string) []string { return slices.Concat(pairs...) }
 	jsonType := []string{"Content-Type", "application/json"}
@@ -233,11 +234,11 @@ func TestCrossSiteWrites(t *testing.T) {
 			if tc.body != "" {
 				body = strings.NewReader(tc.body)
 			}
-			code, h, raw := s.do(t, http.MethodPost, tc.path, body, tc.header...)
+			code, h, raw := s.Do(t, http.MethodPost, tc.path, body, tc.header...)
 			if code != tc.status {
 				t.Fatalf("status %d %s; want %d", code, raw, tc.status)
 			}
-			if e := decodeError(t, raw).Error; e.Code != tc.status || e.Reason != tc.reason || !strings.Contains(e.Message, tc.message) {
+			if e := servertest.DecodeError(t, raw).Error; e.Code != tc.status || e.Reason != tc.reason || !strings.Contains(e.Message, tc.message) {
 				t.Errorf("error %+v; want %d %s mentioning %s", e, tc.status, tc.reason, tc.message)
 			}
 			if c := h.Values("Set-Cookie"); len(c) != 0 {
@@ -258,25 +259,25 @@ func TestCrossSiteWrites(t *testing.T) {
 		header []string
 	}{
 		{"from the frontend", []string{"Origin", "https://hiremebahamas.com", "Sec-Fetch-Site", "cross-site"}},
-		{"same origin", []string{"Origin", s.base, "Sec-Fetch-Site", "same-origin"}},
-		{"same origin, no Sec-Fetch-Site", []string{"Origin", s.base}},
+		{"same origin", []string{"Origin", s.Base, "Sec-Fetch-Site", "same-origin"}},
+		{"same origin, no Sec-Fetch-Site", []string{"Origin", s.Base}},
 		{"not a browser", nil},
 	} {
-		code, h, raw := s.do(t, http.MethodPost, "/api/v1/auth/refresh", strings.NewReader("{}"),
+		code, h, raw := s.Do(t, http.MethodPost, "/api/v1/auth/refresh", strings.NewReader("{}"),
 			with(jsonType, []string{"Cookie", "hmb_refresh=" + value}, tc.header)...)
 		if code != http.StatusOK {
 			t.Fatalf("cookie refresh %s: %d %s; want 200", tc.name, code, raw)
 		}
-		value = refreshCookie(t, h).Value
+		value = servertest.RefreshCookie(t, h).Value
 	}
-	code, h, raw := s.do(t, http.MethodPost, "/api/v1/auth/logout", nil, "Cookie", "hmb_refresh="+value, "Origin", "https://hiremebahamas.com")
-	if code != http.StatusOK || refreshCookie(t, h).MaxAge >= 0 {
+	code, h, raw := s.Do(t, http.MethodPost, "/api/v1/auth/logout", nil, "Cookie", "hmb_refresh="+value, "Origin", "https://hiremebahamas.com")
+	if code != http.StatusOK || servertest.RefreshCookie(t, h).MaxAge >= 0 {
 		t.Errorf("logout from the frontend: %d %s %v; want 200 and a cleared cookie", code, raw, h.Values("Set-Cookie"))
 	}
 
 	// A request without a body needs no Content-Type.
-	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	job, err := hmbv1.NewJobServiceClient(s.conn).CreateJob(withToken(employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+	employer := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
+	job, err := hmbv1.NewJobServiceClient(s.Conn).CreateJob(servertest.WithToken(employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
 		Title: "Night Auditor", Description: "Balance the books overnight.", Company: "Sandals",
 		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
 		Island: hmbv1.Island_ISLAND_EXUMA,
@@ -285,7 +286,7 @@ func TestCrossSiteWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, method := range []string{http.MethodPut, http.MethodDelete} {
-		code, _, raw := s.do(t, method, "/api/v1/users/me/saved-jobs/"+job.Id, nil,
+		code, _, raw := s.Do(t, method, "/api/v1/users/me/saved-jobs/"+job.Id, nil,
 			"Authorization", "Bearer "+victim.AccessToken, "Origin", "https://hiremebahamas.com")
 		if code != http.StatusOK {
 			t.Errorf("%s saved job without a body or Content-Type: %d %s", method, code, raw)
@@ -295,13 +296,13 @@ func TestCrossSiteWrites(t *testing.T) {
 
 func TestCaching(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	job := b.post(t, &hmbv1.Job{Title: "Reservations Agent"})
+	b := servertest.NewBoard(t)
+	job := b.Post(t, &hmbv1.Job{Title: "Reservations Agent"})
 
 	public := []string{"/api/v1/jobs/" + job.Id, "/api/v1/jobs", "/api/v1/jobs?q=reservations", "/api/v1/jobs/stats",
-		"/api/v1/jobs/" + job.Id + "/posting", "/api/v1/users/" + b.employer.User.Id}
+		"/api/v1/jobs/" + job.Id + "/posting", "/api/v1/users/" + b.Employer.User.Id}
 	for _, path := range public {
-		code, h, _ := b.do(t, http.MethodGet, path, nil)
+		code, h, _ := b.Do(t, http.MethodGet, path, nil)
 		etag := h.Get("ETag")
 		if code != http.StatusOK || h.Get("Cache-Control") != "public, max-age=30, stale-while-revalidate=60" ||
 			!strings.HasPrefix(etag, `"`) || len(etag) < 10 {
@@ -313,36 +314,36 @@ func TestCaching(t *testing.T) {
 		if vary := strings.Join(h.Values("Vary"), ", "); !strings.Contains(vary, "Authorization") || !strings.Contains(vary, "Cookie") {
 			t.Errorf("GET %s: Vary %q; want Authorization and Cookie in it", path, vary)
 		}
-		code, h304, body304 := b.do(t, http.MethodGet, path, nil, "If-None-Match", etag)
+		code, h304, body304 := b.Do(t, http.MethodGet, path, nil, "If-None-Match", etag)
 		if code != http.StatusNotModified || len(body304) != 0 || h304.Get("ETag") != etag || h304.Get("Cache-Control") != h.Get("Cache-Control") {
 			t.Errorf("GET %s If-None-Match %s: %d %q %v", path, etag, code, body304, h304)
 		}
 		// Another tag, or a list holding it, is weighed too.
-		if code, _, _ := b.do(t, http.MethodGet, path, nil, "If-None-Match", `"other"`); code != http.StatusOK {
+		if code, _, _ := b.Do(t, http.MethodGet, path, nil, "If-None-Match", `"other"`); code != http.StatusOK {
 			t.Errorf("GET %s with a stale tag: %d", path, code)
 		}
-		if code, _, _ := b.do(t, http.MethodGet, path, nil, "If-None-Match", `"other", W/`+etag); code != http.StatusNotModified {
+		if code, _, _ := b.Do(t, http.MethodGet, path, nil, "If-None-Match", `"other", W/`+etag); code != http.StatusNotModified {
 			t.Errorf("GET %s with the tag in a list: %d", path, code)
 		}
 		// The same resource asked for with a token is personal.
-		code, h, _ = b.do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+b.seeker.AccessToken)
+		code, h, _ = b.Do(t, http.MethodGet, path, nil, "Authorization", "Bearer "+b.Seeker.AccessToken)
 		if code != http.StatusOK || h.Get("Cache-Control") != "private, no-store" || h.Get("ETag") != "" {
 			t.Errorf("GET %s with a token: %d, Cache-Control %q, ETag %q", path, code, h.Get("Cache-Control"), h.Get("ETag"))
 		}
 	}
 
 	// A change makes a new tag; the old one no longer matches.
-	_, h, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
-	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.employer.AccessToken, map[string]any{"title": "Senior Reservations Agent"}, nil); code != http.StatusOK {
+	_, h, _ := b.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
+	if code, _ := b.Call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.Employer.AccessToken, map[string]any{"title": "Senior Reservations Agent"}, nil); code != http.StatusOK {
 		t.Fatalf("PATCH: %d", code)
 	}
-	code, h2, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil, "If-None-Match", h.Get("ETag"))
+	code, h2, _ := b.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil, "If-None-Match", h.Get("ETag"))
 	if code != http.StatusOK || h2.Get("ETag") == h.Get("ETag") {
 		t.Errorf("after a change: %d, ETag %q then %q", code, h.Get("ETag"), h2.Get("ETag"))
 	}
 
 	// Personal answers, errors and probes are never stored.
-	seeker := "Bearer " + b.seeker.AccessToken
+	seeker := "Bearer " + b.Seeker.AccessToken
 	for _, tc := range []struct {
 		method, path, auth string
 		body               string
@@ -350,8 +351,8 @@ func TestCaching(t *testing.T) {
 		{http.MethodGet, "/api/v1/users/me", seeker, ""},
 		{http.MethodGet, "/api/v1/users/me/applications", seeker, ""},
 		{http.MethodGet, "/api/v1/users/me/saved-jobs", seeker, ""},
-		{http.MethodGet, "/api/v1/jobs/" + job.Id + "/applications", "Bearer " + b.employer.AccessToken, ""},
-		{http.MethodPost, "/api/v1/auth/login", "", `{"email":"` + b.seeker.User.Email + `","password":"` + testPassword + `"}`},
+		{http.MethodGet, "/api/v1/jobs/" + job.Id + "/applications", "Bearer " + b.Employer.AccessToken, ""},
+		{http.MethodPost, "/api/v1/auth/login", "", `{"email":"` + b.Seeker.User.Email + `","password":"` + servertest.Password + `"}`},
 		{http.MethodGet, "/api/v1/jobs/00000000-0000-0000-0000-000000000000", "", ""},
 		{http.MethodGet, "/api/v1/users/me", "", ""},
 		{http.MethodGet, "/health", "", ""},
@@ -365,7 +366,7 @@ func TestCaching(t *testing.T) {
 		if tc.body != "" {
 			body = strings.NewReader(tc.body)
 		}
-		code, h, _ := b.do(t, tc.method, tc.path, body, header...)
+		code, h, _ := b.Do(t, tc.method, tc.path, body, header...)
 		if cc := h.Get("Cache-Control"); !strings.Contains(cc, "no-store") || strings.Contains(cc, "public") || h.Get("ETag") != "" {
 			t.Errorf("%s %s (%d): Cache-Control %q, ETag %q", tc.method, tc.path, code, cc, h.Get("ETag"))
 		}
@@ -374,15 +375,15 @@ func TestCaching(t *testing.T) {
 
 func TestCompression(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 	for i := range 6 {
-		b.post(t, &hmbv1.Job{Title: "Housekeeper " + string(rune('A'+i)), Description: strings.Repeat("Keep the villas spotless. ", 20)})
+		b.Post(t, &hmbv1.Job{Title: "Housekeeper " + string(rune('A'+i)), Description: strings.Repeat("Keep the villas spotless. ", 20)})
 	}
 	get := func(path, accept string) (http.Header, []byte) {
 		t.Helper()
-		req, _ := http.NewRequest(http.MethodGet, b.base+path, nil)
+		req, _ := http.NewRequest(http.MethodGet, b.Base+path, nil)
 		req.Header.Set("Accept-Encoding", accept) // set by hand, the client leaves the body as sent
-		resp, err := b.http.Do(req)
+		resp, err := b.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -423,10 +424,10 @@ func TestCompression(t *testing.T) {
 		if want != "" {
 			tags[h.Get("ETag")] = true
 			// The tag received with the encoded body revalidates.
-			req, _ := http.NewRequest(http.MethodGet, b.base+"/api/v1/jobs", nil)
+			req, _ := http.NewRequest(http.MethodGet, b.Base+"/api/v1/jobs", nil)
 			req.Header.Set("Accept-Encoding", accept)
 			req.Header.Set("If-None-Match", h.Get("ETag"))
-			resp, err := b.http.Do(req)
+			resp, err := b.HTTP.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -445,7 +446,7 @@ func TestCompression(t *testing.T) {
 	}
 
 	// gRPC clients may compress too.
-	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}, grpc.UseCompressor(grpcgzip.Name))
+	resp, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}, grpc.UseCompressor(grpcgzip.Name))
 	if err != nil || len(resp.Jobs) != 6 {
 		t.Errorf("gzip ListJobs: %d jobs, %v", len(resp.GetJobs()), err)
 	}
@@ -457,14 +458,14 @@ func TestCompression(t *testing.T) {
 func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.RateLimit, cfg.RateBurst = 0.01, 3
 	cfg.AuthRateLimit, cfg.AuthRateBurst = 0.01, 1
 	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	get := func(forwarded string) (int, http.Header, []byte) {
-		return s.do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", forwarded)
+		return s.Do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", forwarded)
 	}
 	for i := range 3 {
 		if code, _, _ := get("203.0.113.9"); code != http.StatusOK {
@@ -472,7 +473,7 @@ func TestRateLimit(t *testing.T) {
 		}
 	}
 	code, h, body := get("203.0.113.9")
-	e := decodeError(t, body)
+	e := servertest.DecodeError(t, body)
 	if code != http.StatusTooManyRequests || h.Get("Retry-After") == "" || e.Error.Reason != "RATE_LIMITED" || e.Error.Status != "RESOURCE_EXHAUSTED" {
 		t.Errorf("over the limit: %d, Retry-After %q, %+v", code, h.Get("Retry-After"), e.Error)
 	}
@@ -485,14 +486,14 @@ func TestRateLimit(t *testing.T) {
 		t.Errorf("another client: %d", code)
 	}
 	for range 5 {
-		if code, _, _ := s.do(t, http.MethodGet, "/ready", nil, "X-Forwarded-For", "203.0.113.9"); code != http.StatusOK {
+		if code, _, _ := s.Do(t, http.MethodGet, "/ready", nil, "X-Forwarded-For", "203.0.113.9"); code != http.StatusOK {
 			t.Fatalf("probe limited: %d", code)
 		}
 	}
 	// Auth has its own, stricter bucket.
 	login := `{"email":"nobody@example.com","password":"wrong password"}`
 	for i, want := range []int{http.StatusUnauthorized, http.StatusTooManyRequests} {
-		code, _, _ := s.do(t, http.MethodPost, "/api/v1/auth/login", strings.NewReader(login), "X-Forwarded-For", "198.51.100.8", "Content-Type", "application/json")
+		code, _, _ := s.Do(t, http.MethodPost, "/api/v1/auth/login", strings.NewReader(login), "X-Forwarded-For", "198.51.100.8", "Content-Type", "application/json")
 		if code != want {
 			t.Errorf("login %d: %d; want %d", i+1, code, want)
 		}
@@ -500,12 +501,12 @@ func TestRateLimit(t *testing.T) {
 
 	// Without trusted proxies the header is ignored: every request is from
 	// the connection's address.
-	cfg = testConfig(url)
+	cfg = servertest.Config(url)
 	cfg.RateLimit, cfg.RateBurst = 0.01, 2
-	s = start(t, cfg)
+	s = servertest.Start(t, cfg)
 	var got []int
 	for _, fwd := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"} {
-		code, _, _ := s.do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", fwd)
+		code, _, _ := s.Do(t, http.MethodGet, "/api/v1/jobs", nil, "X-Forwarded-For", fwd)
 		got = append(got, code)
 	}
 	if got[2] != http.StatusTooManyRequests {
@@ -513,7 +514,7 @@ func TestRateLimit(t *testing.T) {
 	}
 
 	// gRPC clients are limited by their address too, with RetryInfo.
-	jobs := hmbv1.NewJobServiceClient(s.conn)
+	jobs := hmbv1.NewJobServiceClient(s.Conn)
 	var err error
 	for range 3 {
 		if _, err = jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}); err != nil {

@@ -7,15 +7,16 @@ import (
 	"testing"
 
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // Every REST error, the gateway's own routing errors included, has one JSON
 // shape with the right status.
 func TestRESTErrorShapes(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.MaxBodyBytes = 4096
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	for _, tc := range []struct {
 		name          string
@@ -42,9 +43,9 @@ func TestRESTErrorShapes(t *testing.T) {
 			var header http.Header
 			var raw []byte
 			if body != nil {
-				code, header, raw = s.do(t, tc.method, tc.path, body, "Content-Type", "application/json")
+				code, header, raw = s.Do(t, tc.method, tc.path, body, "Content-Type", "application/json")
 			} else {
-				code, header, raw = s.do(t, tc.method, tc.path, nil)
+				code, header, raw = s.Do(t, tc.method, tc.path, nil)
 			}
 			if code != tc.wantCode {
 				t.Fatalf("status %d; want %d (body %s)", code, tc.wantCode, raw)
@@ -52,7 +53,7 @@ func TestRESTErrorShapes(t *testing.T) {
 			if ct := header.Get("Content-Type"); ct != "application/json" {
 				t.Errorf("Content-Type %q", ct)
 			}
-			e := decodeError(t, raw)
+			e := servertest.DecodeError(t, raw)
 			if e.Error.Code != tc.wantCode || e.Error.Status != tc.wantStatus || e.Error.Reason != tc.wantReason {
 				t.Errorf("error = %+v; want code %d, status %s, reason %s", e.Error, tc.wantCode, tc.wantStatus, tc.wantReason)
 			}

@@ -20,6 +20,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // h2Client is a raw HTTP/2 connection, for what well-behaved clients never
@@ -146,7 +147,7 @@ func (c *h2Client) data(id uint32, b []byte) error {
 // announces its limit and refuses the streams beyond it.
 func TestStreamsPerConnection(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 	// Requests whose bodies never come, so that every stream stays open: a
 	// REST request to no route would be answered, and its stream closed,
 	// before the last ones arrived.
@@ -155,7 +156,7 @@ func TestStreamsPerConnection(t *testing.T) {
 		"REST": {"/api/v1/jobs", "application/json"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			c := dialH2(t, s.app.Addr().String())
+			c := dialH2(t, s.App.Addr().String())
 			// The server speaks once the splitter has seen the first request.
 			const streams = 150
 			for i := range streams {
@@ -191,12 +192,12 @@ func TestStreamsPerConnection(t *testing.T) {
 // READ_TIMEOUT passes, and a gRPC connection left without calls is closed.
 func TestSlowClients(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.ReadHeaderTimeout, cfg.ReadTimeout, cfg.GRPCIdleTimeout = time.Second, time.Second, time.Second
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	t.Run("REST body", func(t *testing.T) {
-		conn, err := net.Dial("tcp", s.app.Addr().String())
+		conn, err := net.Dial("tcp", s.App.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -212,7 +213,7 @@ func TestSlowClients(t *testing.T) {
 			t.Fatalf("no answer to a trickled body: %v", err)
 		}
 		body, _ := io.ReadAll(resp.Body)
-		if e := decodeError(t, body); resp.StatusCode != http.StatusRequestTimeout || e.Error.Reason != "BODY_TIMEOUT" {
+		if e := servertest.DecodeError(t, body); resp.StatusCode != http.StatusRequestTimeout || e.Error.Reason != "BODY_TIMEOUT" {
 			t.Errorf("trickled body: %d %s", resp.StatusCode, body)
 		}
 		if _, err := conn.Read(make([]byte, 1)); err == nil {
@@ -221,7 +222,7 @@ func TestSlowClients(t *testing.T) {
 	})
 
 	t.Run("gRPC message", func(t *testing.T) {
-		c := dialH2(t, s.app.Addr().String())
+		c := dialH2(t, s.App.Addr().String())
 		c.open(1, "/hiremebahamas.v1.JobService/GetJobStats", "application/grpc")
 		// A 5-byte message prefix announcing 100 bytes, sent slowly.
 		prefix := []byte{0, 0, 0, 0, 100}
@@ -278,12 +279,12 @@ func trickle(send func() error) (stop func()) {
 // is not served until one of them closes.
 func TestConnectionLimit(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.MaxConnections = 16
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	var held []net.Conn
 	for range cfg.MaxConnections {
-		conn, err := net.Dial("tcp", s.app.Addr().String())
+		conn, err := net.Dial("tcp", s.App.Addr().String())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -292,7 +293,7 @@ func TestConnectionLimit(t *testing.T) {
 	}
 	get := func(timeout time.Duration) error {
 		client := &http.Client{Timeout: timeout, Transport: &http.Transport{DisableKeepAlives: true}}
-		resp, err := client.Get(s.base + "/live")
+		resp, err := client.Get(s.Base + "/live")
 		if err == nil {
 			resp.Body.Close()
 		}
@@ -303,17 +304,17 @@ func TestConnectionLimit(t *testing.T) {
 		t.Fatalf("with %d connections open, another was served: %v", len(held), err)
 	}
 	held[0].Close()
-	eventually(t, 10*time.Second, "a connection is served once one closes", func() bool { return get(2*time.Second) == nil })
+	servertest.Eventually(t, 10*time.Second, "a connection is served once one closes", func() bool { return get(2*time.Second) == nil })
 }
 
 // TestStreamRateLimit: opening streams takes tokens from the client's
 // bucket, as calls do.
 func TestStreamRateLimit(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.RateLimit, cfg.RateBurst = 0.01, 3
-	s := start(t, cfg)
-	refl := reflectionpb.NewServerReflectionClient(s.conn)
+	s := servertest.Start(t, cfg)
+	refl := reflectionpb.NewServerReflectionClient(s.Conn)
 	var err error
 	for i := range 4 {
 		var stream reflectionpb.ServerReflection_ServerReflectionInfoClient

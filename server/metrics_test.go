@@ -12,14 +12,12 @@ import (
 	"testing"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // RPCs are counted by code and transport, REST requests by method, route
@@ -27,14 +25,14 @@ import (
 // runtime and process are reported, all on the admin listener only.
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.MetricsAddr = "127.0.0.1:0"
 	cfg.MaxBodyBytes = 4096
-	s := start(t, cfg)
-	if s.app.MetricsAddr() == nil {
+	s := servertest.Start(t, cfg)
+	if s.App.MetricsAddr() == nil {
 		t.Fatal("MetricsAddr() = nil with METRICS_ADDR set")
 	}
-	admin := "http://" + s.app.MetricsAddr().String()
+	admin := "http://" + s.App.MetricsAddr().String()
 	missingJob := randomUUID()
 	noise := rand.Text() // in paths only: it must reach no label
 
@@ -58,19 +56,19 @@ func TestMetrics(t *testing.T) {
 			body = bytes.NewReader(tc.body)
 			header = []string{"Content-Type", "application/json"}
 		}
-		if code, _, raw := s.do(t, tc.method, tc.path, body, header...); code != tc.want {
+		if code, _, raw := s.Do(t, tc.method, tc.path, body, header...); code != tc.want {
 			t.Fatalf("%s %s = %d %s; want %d", tc.method, tc.path, code, raw, tc.want)
 		}
 	}
 	ctx := context.Background()
-	if _, err := hmbv1.NewJobServiceClient(s.conn).GetJob(ctx, &hmbv1.GetJobRequest{Id: missingJob}); status.Code(err) != codes.NotFound {
+	if _, err := hmbv1.NewJobServiceClient(s.Conn).GetJob(ctx, &hmbv1.GetJobRequest{Id: missingJob}); status.Code(err) != codes.NotFound {
 		t.Fatalf("gRPC GetJob(missing) error %v; want NotFound", err)
 	}
-	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckServing(ctx, &hmbv1.CheckServingRequest{}); err != nil {
+	if _, err := hmbv1.NewHealthServiceClient(s.Conn).CheckServing(ctx, &hmbv1.CheckServingRequest{}); err != nil {
 		t.Fatalf("gRPC CheckServing: %v", err)
 	}
 
-	m := scrape(t, admin+"/metrics")
+	m := servertest.Scrape(t, admin+"/metrics")
 	for _, tc := range []struct {
 		service, method, code, transport string
 		want                             float64
@@ -81,11 +79,11 @@ func TestMetrics(t *testing.T) {
 		{"hiremebahamas.v1.HealthService", "CheckServing", "OK", "grpc", 1},
 	} {
 		labels := map[string]string{"grpc_service": tc.service, "grpc_method": tc.method, "grpc_code": tc.code, "transport": tc.transport}
-		if got := m.value(t, "grpc_server_handled_total", labels); got != tc.want {
+		if got := m.Value(t, "grpc_server_handled_total", labels); got != tc.want {
 			t.Errorf("grpc_server_handled_total%v = %v; want %v", labels, got, tc.want)
 		}
 	}
-	if got := m.histogramCount(t, "grpc_server_handling_seconds", map[string]string{
+	if got := m.HistogramCount(t, "grpc_server_handling_seconds", map[string]string{
 		"grpc_service": "hiremebahamas.v1.JobService", "grpc_method": "GetJob", "transport": "rest"}); got != 1 {
 		t.Errorf("grpc_server_handling_seconds count for REST GetJob = %d; want 1", got)
 	}
@@ -103,10 +101,10 @@ func TestMetrics(t *testing.T) {
 		{"POST", "unrouted", "413"},
 	} {
 		labels := map[string]string{"method": tc.method, "route": tc.route, "code": tc.code}
-		if got := m.value(t, "http_server_requests_total", labels); got != 1 {
+		if got := m.Value(t, "http_server_requests_total", labels); got != 1 {
 			t.Errorf("http_server_requests_total%v = %v; want 1", labels, got)
 		}
-		if got := m.histogramCount(t, "http_server_request_duration_seconds", labels); got != 1 {
+		if got := m.HistogramCount(t, "http_server_request_duration_seconds", labels); got != 1 {
 			t.Errorf("http_server_request_duration_seconds%v count = %d; want 1", labels, got)
 		}
 	}
@@ -122,13 +120,13 @@ func TestMetrics(t *testing.T) {
 	}
 
 	// The pool's gauges and counters, read at scrape time.
-	if got := m.value(t, "pgxpool_max_conns", nil); got != float64(cfg.DBMaxConns) {
+	if got := m.Value(t, "pgxpool_max_conns", nil); got != float64(cfg.DBMaxConns) {
 		t.Errorf("pgxpool_max_conns = %v; want %d", got, cfg.DBMaxConns)
 	}
-	if got := m.value(t, "pgxpool_total_conns", nil); got < 1 {
+	if got := m.Value(t, "pgxpool_total_conns", nil); got < 1 {
 		t.Errorf("pgxpool_total_conns = %v; want at least the connection the calls used", got)
 	}
-	if got := m.value(t, "pgxpool_acquire_count", nil); got < 1 {
+	if got := m.Value(t, "pgxpool_acquire_count", nil); got < 1 {
 		t.Errorf("pgxpool_acquire_count = %v; want the acquires of the calls", got)
 	}
 	for _, name := range []string{"pgxpool_acquired_conns", "pgxpool_idle_conns", "pgxpool_empty_acquire", "pgxpool_empty_acquire_wait_time_ns",
@@ -141,7 +139,7 @@ func TestMetrics(t *testing.T) {
 
 	// The running build; go test stamps nothing and records no commit.
 	build := map[string]string{"version": "dev", "commit": "unknown", "go_version": runtime.Version()}
-	if got := m.value(t, "hiremebahamas_build_info", build); got != 1 {
+	if got := m.Value(t, "hiremebahamas_build_info", build); got != 1 {
 		t.Errorf("hiremebahamas_build_info%v = %v; want 1", build, got)
 	}
 
@@ -154,12 +152,12 @@ func TestMetrics(t *testing.T) {
 	}
 	// Nothing of it on the public port.
 	for _, path := range []string{"/metrics", "/debug/pprof/", "/debug/pprof/heap"} {
-		code, _, raw := s.do(t, http.MethodGet, path, nil)
+		code, _, raw := s.Do(t, http.MethodGet, path, nil)
 		if code != http.StatusNotFound {
 			t.Errorf("public GET %s = %d; want 404", path, code)
 			continue
 		}
-		if e := decodeError(t, raw); e.Error.Reason != "ROUTE_NOT_FOUND" {
+		if e := servertest.DecodeError(t, raw); e.Error.Reason != "ROUTE_NOT_FOUND" {
 			t.Errorf("public GET %s: reason %q; want ROUTE_NOT_FOUND", path, e.Error.Reason)
 		}
 	}
@@ -169,83 +167,13 @@ func TestMetrics(t *testing.T) {
 // has no /metrics.
 func TestMetricsOffByDefault(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	if addr := s.app.MetricsAddr(); addr != nil {
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	if addr := s.App.MetricsAddr(); addr != nil {
 		t.Errorf("MetricsAddr() = %v with METRICS_ADDR empty; want no admin listener", addr)
 	}
-	if code, _, _ := s.do(t, http.MethodGet, "/metrics", nil); code != http.StatusNotFound {
+	if code, _, _ := s.Do(t, http.MethodGet, "/metrics", nil); code != http.StatusNotFound {
 		t.Errorf("GET /metrics = %d; want 404", code)
 	}
-}
-
-// families is a parsed scrape.
-type families map[string]*dto.MetricFamily
-
-func scrape(t *testing.T, url string) families {
-	t.Helper()
-	client := &http.Client{Timeout: 10 * time.Second}
-	resp, err := client.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s = %d", url, resp.StatusCode)
-	}
-	parser := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := parser.TextToMetricFamilies(resp.Body)
-	if err != nil {
-		t.Fatalf("scrape does not parse: %v", err)
-	}
-	return fams
-}
-
-// find returns the one series of name whose labels include want, or nil.
-func (f families) find(t *testing.T, name string, want map[string]string) *dto.Metric {
-	t.Helper()
-	var found *dto.Metric
-	for _, m := range f[name].GetMetric() {
-		have := map[string]string{}
-		for _, l := range m.GetLabel() {
-			have[l.GetName()] = l.GetValue()
-		}
-		match := true
-		for k, v := range want {
-			if have[k] != v {
-				match = false
-			}
-		}
-		if match {
-			if found != nil {
-				t.Fatalf("%s%v matches more than one series", name, want)
-			}
-			found = m
-		}
-	}
-	return found
-}
-
-// value is a counter's or gauge's value, 0 when the series is absent.
-func (f families) value(t *testing.T, name string, labels map[string]string) float64 {
-	t.Helper()
-	m := f.find(t, name, labels)
-	switch {
-	case m == nil:
-		return 0
-	case m.Counter != nil:
-		return m.GetCounter().GetValue()
-	case m.Gauge != nil:
-		return m.GetGauge().GetValue()
-	case m.Untyped != nil:
-		return m.GetUntyped().GetValue()
-	}
-	t.Fatalf("%s is neither a counter nor a gauge", name)
-	return 0
-}
-
-func (f families) histogramCount(t *testing.T, name string, labels map[string]string) uint64 {
-	t.Helper()
-	return f.find(t, name, labels).GetHistogram().GetSampleCount()
 }
 
 func get(t *testing.T, url string) int {

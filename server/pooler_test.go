@@ -15,6 +15,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // Behind PgBouncer in transaction mode, as a hosted database's pooled URL
@@ -24,25 +25,25 @@ import (
 func TestThroughTransactionPooler(t *testing.T) {
 	t.Parallel()
 	direct := pgtest.NewEmptyDatabase(t)
-	cfg := testConfig(pgtest.StartPgBouncer(t, direct).URL)
+	cfg := servertest.Config(pgtest.StartPgBouncer(t, direct).URL)
 	cfg.DatabaseDirectURL = direct
 	cfg.MigrateOnStart = true
-	s := start(t, cfg)
-	eventually(t, 15*time.Second, "/ready/db turns 200", func() bool {
-		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
+	s := servertest.Start(t, cfg)
+	servertest.Eventually(t, 15*time.Second, "/ready/db turns 200", func() bool {
+		code, _, _ := s.Do(t, http.MethodGet, "/ready/db", nil)
 		return code == http.StatusOK
 	})
 
-	jobs := hmbv1.NewJobServiceClient(s.conn)
+	jobs := hmbv1.NewJobServiceClient(s.Conn)
 	var wg sync.WaitGroup
 	for i := range 8 {
 		// Each worker signs in as its own employer: sign-ins of one
 		// account at once count against its lockout.
-		employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+		employer := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
 		wg.Go(func() {
 			for j := range 5 {
 				title := fmt.Sprintf("Dive Instructor %d-%d", i, j)
-				job, err := jobs.CreateJob(withToken(employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+				job, err := jobs.CreateJob(servertest.WithToken(employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
 					Title: title, Company: "Stuart Cove's", Description: "Reef and wreck dives.",
 					Category:       hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY,
 					EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
@@ -58,16 +59,16 @@ func TestThroughTransactionPooler(t *testing.T) {
 					t.Errorf("gRPC ListJobs: %v", err)
 				}
 				var got struct{ Title string }
-				if code, _ := s.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK || got.Title != title {
+				if code, _ := s.Call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK || got.Title != title {
 					t.Errorf("REST GET job: %d %q", code, got.Title)
 				}
-				if code, _ := s.call(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs?q=instructor+%d+%d", i, j), "", nil, nil); code != http.StatusOK {
+				if code, _ := s.Call(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs?q=instructor+%d+%d", i, j), "", nil, nil); code != http.StatusOK {
 					t.Errorf("REST search: %d", code)
 				}
 				// Sign-in takes transaction-scoped advisory locks.
-				var refused restError
-				if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{
-					"email": employer.User.Email, "password": testPassword}, &refused); code != http.StatusOK {
+				var refused servertest.RestError
+				if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]string{
+					"email": employer.User.Email, "password": servertest.Password}, &refused); code != http.StatusOK {
 					t.Errorf("REST login: %d %+v", code, refused)
 				}
 			}
@@ -86,30 +87,30 @@ const poolerFix = "remove default_query_exec_mode=cache_statement (or describe_e
 func TestPoolerMismatch(t *testing.T) {
 	t.Parallel()
 	pooled := pgtest.StartPgBouncer(t, pgtest.NewDatabase(t)).URL
-	s := start(t, testConfig(pooled+"&default_query_exec_mode=cache_statement"))
-	jobs := hmbv1.NewJobServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pooled+"&default_query_exec_mode=cache_statement"))
+	jobs := hmbv1.NewJobServiceClient(s.Conn)
 
 	// Which requests meet another connection's statements depends on how
 	// the pooler pairs connections, so run searches side by side, each new
 	// to the board cache, until both transports have seen the mismatch.
 	var seq atomic.Int64
 	var restSeen, grpcSeen atomic.Bool
-	eventually(t, 20*time.Second, "a pooler mismatch over REST and over gRPC", func() bool {
+	servertest.Eventually(t, 20*time.Second, "a pooler mismatch over REST and over gRPC", func() bool {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
 				_, err := jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{Q: fmt.Sprintf("chef %d", seq.Add(1))})
 				switch {
-				case status.Code(err) == codes.Unavailable && reason(err) == "DATABASE_POOLER_MISMATCH":
+				case status.Code(err) == codes.Unavailable && servertest.Reason(err) == "DATABASE_POOLER_MISMATCH":
 					grpcSeen.Store(true)
 				case err != nil:
 					t.Errorf("gRPC ListJobs: %v; want OK or UNAVAILABLE DATABASE_POOLER_MISMATCH", err)
 				}
-				code, _, body := s.do(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs?q=cook+%d", seq.Add(1)), nil)
+				code, _, body := s.Do(t, http.MethodGet, fmt.Sprintf("/api/v1/jobs?q=cook+%d", seq.Add(1)), nil)
 				switch {
-				case code == http.StatusServiceUnavailable && decodeError(t, body).Error.Reason == "DATABASE_POOLER_MISMATCH":
+				case code == http.StatusServiceUnavailable && servertest.DecodeError(t, body).Error.Reason == "DATABASE_POOLER_MISMATCH":
 					restSeen.Store(true)
-					if msg := decodeError(t, body).Error.Message; strings.Contains(msg, "stmtcache") || strings.Contains(msg, "default_query_exec_mode") {
+					if msg := servertest.DecodeError(t, body).Error.Message; strings.Contains(msg, "stmtcache") || strings.Contains(msg, "default_query_exec_mode") {
 						t.Errorf("the client is told internals: %q", msg)
 					}
 				case code != http.StatusOK:
@@ -124,15 +125,15 @@ func TestPoolerMismatch(t *testing.T) {
 		return
 	}
 
-	code, _, body := s.do(t, http.MethodGet, "/ready/db", nil)
-	if got := decodeError(t, body).Error.Reason; code != http.StatusServiceUnavailable || got != "DATABASE_POOLER_MISMATCH" {
+	code, _, body := s.Do(t, http.MethodGet, "/ready/db", nil)
+	if got := servertest.DecodeError(t, body).Error.Reason; code != http.StatusServiceUnavailable || got != "DATABASE_POOLER_MISMATCH" {
 		t.Errorf("/ready/db: %d %s; want 503 DATABASE_POOLER_MISMATCH", code, body)
 	}
-	_, err := hmbv1.NewHealthServiceClient(s.conn).CheckDatabase(context.Background(), &hmbv1.CheckDatabaseRequest{})
-	if status.Code(err) != codes.Unavailable || reason(err) != "DATABASE_POOLER_MISMATCH" {
+	_, err := hmbv1.NewHealthServiceClient(s.Conn).CheckDatabase(context.Background(), &hmbv1.CheckDatabaseRequest{})
+	if status.Code(err) != codes.Unavailable || servertest.Reason(err) != "DATABASE_POOLER_MISMATCH" {
 		t.Errorf("CheckDatabase: %v; want UNAVAILABLE DATABASE_POOLER_MISMATCH", err)
 	}
-	if n := strings.Count(s.logs.String(), poolerFix); n != 1 {
-		t.Errorf("the log says %d times how to fix DATABASE_URL; want once:\n%s", n, s.logs.String())
+	if n := strings.Count(s.Logs.String(), poolerFix); n != 1 {
+		t.Errorf("the log says %d times how to fix DATABASE_URL; want once:\n%s", n, s.Logs.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // On shutdown, health turns NOT_SERVING first while requests are still
@@ -17,11 +18,11 @@ import (
 // process past its grace period.
 func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.DrainDelay = 700 * time.Millisecond
 	cfg.ShutdownTimeout = 20 * time.Second
-	s := start(t, cfg)
-	health := grpc_health_v1.NewHealthClient(s.conn)
+	s := servertest.Start(t, cfg)
+	health := grpc_health_v1.NewHealthClient(s.Conn)
 
 	watch, err := health.Watch(context.Background(), &grpc_health_v1.HealthCheckRequest{})
 	if err != nil {
@@ -35,8 +36,8 @@ func TestGracefulShutdown(t *testing.T) {
 	bodyReader, bodyWriter := io.Pipe()
 	inFlight := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequest(http.MethodGet, s.base+"/ready/db", bodyReader)
-		resp, err := s.http.Do(req)
+		req, _ := http.NewRequest(http.MethodGet, s.Base+"/ready/db", bodyReader)
+		resp, err := s.HTTP.Do(req)
 		if err != nil {
 			t.Errorf("in-flight request failed: %v", err)
 			inFlight <- 0
@@ -51,20 +52,20 @@ func TestGracefulShutdown(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // let the server start reading the request
 
 	stopAt := time.Now()
-	s.stop()
+	s.Stop()
 
-	eventually(t, cfg.DrainDelay, "gRPC health reports NOT_SERVING", func() bool {
+	servertest.Eventually(t, cfg.DrainDelay, "gRPC health reports NOT_SERVING", func() bool {
 		resp, err := health.Check(context.Background(), &grpc_health_v1.HealthCheckRequest{})
 		return err == nil && resp.Status == grpc_health_v1.HealthCheckResponse_NOT_SERVING
 	})
 	if resp, err := watch.Recv(); err != nil || resp.Status != grpc_health_v1.HealthCheckResponse_NOT_SERVING {
 		t.Errorf("Watch after shutdown began = %v, %v; want NOT_SERVING", resp, err)
 	}
-	code, _, body := s.do(t, http.MethodGet, "/health", nil)
-	if e := decodeError(t, body); code != http.StatusServiceUnavailable || e.Error.Reason != "SHUTTING_DOWN" {
+	code, _, body := s.Do(t, http.MethodGet, "/health", nil)
+	if e := servertest.DecodeError(t, body); code != http.StatusServiceUnavailable || e.Error.Reason != "SHUTTING_DOWN" {
 		t.Errorf("GET /health while draining = %d %s; want 503 SHUTTING_DOWN", code, body)
 	}
-	if code, _, body := s.do(t, http.MethodGet, "/live", nil); code != http.StatusOK {
+	if code, _, body := s.Do(t, http.MethodGet, "/live", nil); code != http.StatusOK {
 		t.Errorf("GET /live while draining = %d %s; want 200: the process is still alive", code, body)
 	}
 
@@ -76,7 +77,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	select {
-	case err := <-s.done:
+	case err := <-s.Done:
 		if err != nil {
 			t.Errorf("Run returned %v", err)
 		}
@@ -87,5 +88,5 @@ func TestGracefulShutdown(t *testing.T) {
 	if _, err := watch.Recv(); err == nil {
 		t.Error("Watch stream still open after shutdown")
 	}
-	s.done <- nil // for the cleanup, which waits on it too
+	s.Done <- nil // for the cleanup, which waits on it too
 }

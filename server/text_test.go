@@ -14,6 +14,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // unreadable are values of a one-line field that people could not read as
@@ -49,28 +50,28 @@ func restValue(key, v string) any {
 
 // checkRefused checks a REST answer and a gRPC error: both must be
 // INVALID_ARGUMENT with the reason, naming the field and saying want.
-func checkRefused(t *testing.T, reasonWant, field, want string, code int, e restError, err error) {
+func checkRefused(t *testing.T, reasonWant, field, want string, code int, e servertest.RestError, err error) {
 	t.Helper()
 	if code != http.StatusBadRequest || e.Error.Status != "INVALID_ARGUMENT" || e.Error.Reason != reasonWant ||
 		!strings.HasPrefix(e.Error.Message, field+": ") || !strings.Contains(e.Error.Message, want) {
 		t.Errorf("REST: %d %+v; want 400 %s %q", code, e.Error, reasonWant, field+": "+want)
 	}
 	msg := status.Convert(err).Message()
-	if status.Code(err) != codes.InvalidArgument || reason(err) != reasonWant || !strings.HasPrefix(msg, field+": ") || !strings.Contains(msg, want) {
-		t.Errorf("gRPC: %v (%s); want InvalidArgument %s %q", err, reason(err), reasonWant, field+": "+want)
+	if status.Code(err) != codes.InvalidArgument || servertest.Reason(err) != reasonWant || !strings.HasPrefix(msg, field+": ") || !strings.Contains(msg, want) {
+		t.Errorf("gRPC: %v (%s); want InvalidArgument %s %q", err, servertest.Reason(err), reasonWant, field+": "+want)
 	}
 }
 
 func TestRegisterRefusesUnreadableText(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(url))
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 	body := func(email, first, last string) map[string]any {
-		return map[string]any{"email": email, "password": testPassword, "first_name": first, "last_name": last, "role": "ROLE_JOB_SEEKER"}
+		return map[string]any{"email": email, "password": servertest.Password, "first_name": first, "last_name": last, "role": "ROLE_JOB_SEEKER"}
 	}
 	request := func(email, first, last string) *hmbv1.RegisterRequest {
-		return &hmbv1.RegisterRequest{Email: email, Password: testPassword, FirstName: first, LastName: last, Role: hmbv1.Role_ROLE_JOB_SEEKER}
+		return &hmbv1.RegisterRequest{Email: email, Password: servertest.Password, FirstName: first, LastName: last, Role: hmbv1.Role_ROLE_JOB_SEEKER}
 	}
 	before := tableDigests(t, url)
 	for _, tc := range unreadable {
@@ -79,11 +80,11 @@ func TestRegisterRefusesUnreadableText(t *testing.T) {
 			{"last_name", "last_name", "INVALID_LAST_NAME", func(r *hmbv1.RegisterRequest, v string) { r.LastName = v }},
 		} {
 			t.Run(tc.name+"/"+f.key, func(t *testing.T) {
-				b := body(newEmail("unreadable"), "Ada", "Lovelace")
+				b := body(servertest.NewEmail("unreadable"), "Ada", "Lovelace")
 				b[f.key] = tc.value
-				var e restError
-				code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", b, &e)
-				req := request(newEmail("unreadable"), "Ada", "Lovelace")
+				var e servertest.RestError
+				code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", b, &e)
+				req := request(servertest.NewEmail("unreadable"), "Ada", "Lovelace")
 				f.set(req, tc.value)
 				_, err := authc.Register(context.Background(), req)
 				checkRefused(t, f.reason, f.field, tc.want, code, e, err)
@@ -91,8 +92,8 @@ func TestRegisterRefusesUnreadableText(t *testing.T) {
 		}
 	}
 	t.Run("email with a right-to-left override", func(t *testing.T) {
-		var e restError
-		code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", body("ada\u202emoc.elpmaxe@example.com", "Ada", "L"), &e)
+		var e servertest.RestError
+		code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", body("ada\u202emoc.elpmaxe@example.com", "Ada", "L"), &e)
 		_, err := authc.Register(context.Background(), request("ada\u202emoc.elpmaxe@example.com", "Ada", "L"))
 		checkRefused(t, "INVALID_EMAIL", "email", "must not contain invisible or direction-changing characters (U+202E)", code, e, err)
 	})
@@ -101,12 +102,12 @@ func TestRegisterRefusesUnreadableText(t *testing.T) {
 	}
 
 	for _, name := range readableNames {
-		var reg session
-		if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", body(newEmail("readable"), name, name), &reg); code != http.StatusOK ||
+		var reg servertest.Session
+		if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", body(servertest.NewEmail("readable"), name, name), &reg); code != http.StatusOK ||
 			reg.User["first_name"] != name || reg.User["last_name"] != name {
 			t.Errorf("REST sign-up as %q: %d %v", name, code, reg.User)
 		}
-		if got, err := authc.Register(context.Background(), request(newEmail("readable"), name, name)); err != nil || got.User.FirstName != name || got.User.LastName != name {
+		if got, err := authc.Register(context.Background(), request(servertest.NewEmail("readable"), name, name)); err != nil || got.User.FirstName != name || got.User.LastName != name {
 			t.Errorf("gRPC sign-up as %q: %v %v", name, got.GetUser(), err)
 		}
 	}
@@ -115,10 +116,10 @@ func TestRegisterRefusesUnreadableText(t *testing.T) {
 func TestUpdateMeRefusesUnreadableText(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	users := hmbv1.NewUserServiceClient(s.conn)
-	me := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	ctx := withToken(me.AccessToken)
+	s := servertest.Start(t, servertest.Config(url))
+	users := hmbv1.NewUserServiceClient(s.Conn)
+	me := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
+	ctx := servertest.WithToken(me.AccessToken)
 
 	before := tableDigests(t, url)
 	for _, tc := range unreadable {
@@ -130,8 +131,8 @@ func TestUpdateMeRefusesUnreadableText(t *testing.T) {
 			{"skills", "user.skills[1]", "INVALID_USER_SKILLS", func(u *hmbv1.User, v string) { u.Skills = []string{"Go", v} }},
 		} {
 			t.Run(tc.name+"/"+f.key, func(t *testing.T) {
-				var e restError
-				code, _ := s.call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{f.key: restValue(f.key, tc.value)}, &e)
+				var e servertest.RestError
+				code, _ := s.Call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{f.key: restValue(f.key, tc.value)}, &e)
 				u := &hmbv1.User{}
 				f.set(u, tc.value)
 				_, err := users.UpdateMe(ctx, &hmbv1.UpdateMeRequest{User: u, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{f.key}}})
@@ -140,8 +141,8 @@ func TestUpdateMeRefusesUnreadableText(t *testing.T) {
 		}
 	}
 	t.Run("bio with a right-to-left override", func(t *testing.T) {
-		var e restError
-		code, _ := s.call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{"bio": "Ten years\u202e in resorts"}, &e)
+		var e servertest.RestError
+		code, _ := s.Call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{"bio": "Ten years\u202e in resorts"}, &e)
 		_, err := users.UpdateMe(ctx, &hmbv1.UpdateMeRequest{User: &hmbv1.User{Bio: "Ten years\u202e in resorts"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"bio"}}})
 		checkRefused(t, "INVALID_USER_BIO", "user.bio", "must not contain direction-changing characters (U+202E)", code, e, err)
 	})
@@ -150,7 +151,7 @@ func TestUpdateMeRefusesUnreadableText(t *testing.T) {
 	}
 
 	var got map[string]any
-	code, _ := s.call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{
+	code, _ := s.Call(t, http.MethodPatch, "/api/v1/users/me", me.AccessToken, map[string]any{
 		"first_name": "Jean-Baptiste", "last_name": "O'Brien", "headline": "Chef 👩‍🍳 at Graycliff 🇧🇸", "company_name": "Café Wòch",
 		"skills": []string{"Kreyòl ayisyen", "日本語", "Bartending 🍹"}, "bio": "Line one\nLine two\twith a tab",
 	}, &got)
@@ -168,8 +169,8 @@ func TestUpdateMeRefusesUnreadableText(t *testing.T) {
 
 func TestJobsRefuseUnreadableText(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	ctx := withToken(b.employer.AccessToken)
+	b := servertest.NewBoard(t)
+	ctx := servertest.WithToken(b.Employer.AccessToken)
 	restJob := func() map[string]any {
 		return map[string]any{"title": "Chef", "description": "Cook.", "category": "JOB_CATEGORY_HOSPITALITY", "company": "Graycliff",
 			"employment_type": "EMPLOYMENT_TYPE_FULL_TIME", "island": "ISLAND_NEW_PROVIDENCE"}
@@ -178,9 +179,9 @@ func TestJobsRefuseUnreadableText(t *testing.T) {
 		return &hmbv1.Job{Title: "Chef", Description: "Cook.", Company: "Graycliff", Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY,
 			EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE}
 	}
-	open := b.post(t, &hmbv1.Job{Title: "Line Cook"})
+	open := b.Post(t, &hmbv1.Job{Title: "Line Cook"})
 
-	before := tableDigests(t, b.url)
+	before := tableDigests(t, b.URL)
 	for _, tc := range unreadable {
 		for _, f := range []textField[*hmbv1.Job]{
 			{"title", "job.title", "INVALID_JOB_TITLE", func(j *hmbv1.Job, v string) { j.Title = v }},
@@ -191,11 +192,11 @@ func TestJobsRefuseUnreadableText(t *testing.T) {
 			t.Run(tc.name+"/"+f.key, func(t *testing.T) {
 				body := restJob()
 				body[f.key] = restValue(f.key, tc.value)
-				var e restError
-				code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, body, &e)
+				var e servertest.RestError
+				code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs", b.Employer.AccessToken, body, &e)
 				j := grpcJob()
 				f.set(j, tc.value)
-				_, err := b.jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j})
+				_, err := b.Jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j})
 				checkRefused(t, f.reason, f.field, tc.want, code, e, err)
 			})
 		}
@@ -210,27 +211,27 @@ func TestJobsRefuseUnreadableText(t *testing.T) {
 			const text = "Pay: \u2067$100\u2069 a night"
 			body := restJob()
 			body[f.key] = text
-			var e restError
-			code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, body, &e)
+			var e servertest.RestError
+			code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs", b.Employer.AccessToken, body, &e)
 			j := grpcJob()
 			f.set(j, text)
-			_, err := b.jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j})
+			_, err := b.Jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j})
 			checkRefused(t, f.reason, f.field, "must not contain direction-changing characters (U+2067)", code, e, err)
 		})
 	}
 	t.Run("update with a zero-width title", func(t *testing.T) {
-		var e restError
-		code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+open.Id, b.employer.AccessToken, map[string]any{"title": "Line\u200bCook"}, &e)
-		_, err := b.jobs.UpdateJob(ctx, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: open.Id, Title: "Line\u200bCook"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+		var e servertest.RestError
+		code, _ := b.Call(t, http.MethodPatch, "/api/v1/jobs/"+open.Id, b.Employer.AccessToken, map[string]any{"title": "Line\u200bCook"}, &e)
+		_, err := b.Jobs.UpdateJob(ctx, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: open.Id, Title: "Line\u200bCook"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
 		checkRefused(t, "INVALID_JOB_TITLE", "job.title", "(U+200B)", code, e, err)
 	})
 	t.Run("cover letter with a right-to-left override", func(t *testing.T) {
-		var e restError
-		code, _ := b.call(t, http.MethodPost, "/api/v1/jobs/"+open.Id+"/applications", b.seeker.AccessToken, map[string]any{"cover_letter": "Hire me\u202e"}, &e)
-		_, err := b.jobs.ApplyToJob(withToken(b.seeker.AccessToken), &hmbv1.ApplyToJobRequest{JobId: open.Id, CoverLetter: "Hire me\u202e"})
+		var e servertest.RestError
+		code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs/"+open.Id+"/applications", b.Seeker.AccessToken, map[string]any{"cover_letter": "Hire me\u202e"}, &e)
+		_, err := b.Jobs.ApplyToJob(servertest.WithToken(b.Seeker.AccessToken), &hmbv1.ApplyToJobRequest{JobId: open.Id, CoverLetter: "Hire me\u202e"})
 		checkRefused(t, "INVALID_COVER_LETTER", "cover_letter", "(U+202E)", code, e, err)
 	})
-	if after := tableDigests(t, b.url); !maps.Equal(before, after) {
+	if after := tableDigests(t, b.URL); !maps.Equal(before, after) {
 		t.Errorf("refused jobs changed the database:\nbefore %v\nafter  %v", before, after)
 	}
 
@@ -238,16 +239,16 @@ func TestJobsRefuseUnreadableText(t *testing.T) {
 	body["title"], body["company"], body["location"] = "Chef 👩‍🍳 de partie", "Café Wòch", "Marsh Harbour"
 	body["skills"], body["description"] = []string{"Kreyòl ayisyen", "日本語"}, "Line one\n\tLine two\u200b"
 	var got map[string]any
-	if code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, body, &got); code != http.StatusOK ||
+	if code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs", b.Employer.AccessToken, body, &got); code != http.StatusOK ||
 		got["title"] != "Chef 👩‍🍳 de partie" || got["description"] != "Line one\n\tLine two\u200b" {
 		t.Errorf("REST job with ordinary text: %d %v", code, got)
 	}
 	j := grpcJob()
 	j.Title, j.Company, j.Skills = "Sous-chef ❤️ Jean-Baptiste's", "O'Brien & Fils", []string{"Español"}
-	if created, err := b.jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j}); err != nil || created.Title != j.Title || created.Company != j.Company {
+	if created, err := b.Jobs.CreateJob(ctx, &hmbv1.CreateJobRequest{Job: j}); err != nil || created.Title != j.Title || created.Company != j.Company {
 		t.Errorf("gRPC job with ordinary text: %v %v", created, err)
 	}
-	if a, err := b.jobs.ApplyToJob(withToken(b.seeker.AccessToken), &hmbv1.ApplyToJobRequest{JobId: open.Id, CoverLetter: "Bonjou!\n\nMwen se yon kizinye."}); err != nil ||
+	if a, err := b.Jobs.ApplyToJob(servertest.WithToken(b.Seeker.AccessToken), &hmbv1.ApplyToJobRequest{JobId: open.Id, CoverLetter: "Bonjou!\n\nMwen se yon kizinye."}); err != nil ||
 		a.CoverLetter != "Bonjou!\n\nMwen se yon kizinye." {
 		t.Errorf("apply with a letter of several lines: %v %v", a, err)
 	}

@@ -18,6 +18,7 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // hostileTimes are Timestamps a gRPC client can send that JSON cannot carry,
@@ -43,10 +44,10 @@ var hostileTimes = []struct {
 // and a saved-job list keep answering over REST.
 func TestTimestampsMustBeServable(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	emp := withToken(b.employer.AccessToken)
-	job := b.post(t, &hmbv1.Job{Title: "Night Auditor"})
-	if _, err := b.jobs.SaveJob(withToken(b.seeker.AccessToken), &hmbv1.SaveJobRequest{JobId: job.Id}); err != nil {
+	b := servertest.NewBoard(t)
+	emp := servertest.WithToken(b.Employer.AccessToken)
+	job := b.Post(t, &hmbv1.Job{Title: "Night Auditor"})
+	if _, err := b.Jobs.SaveJob(servertest.WithToken(b.Seeker.AccessToken), &hmbv1.SaveJobRequest{JobId: job.Id}); err != nil {
 		t.Fatal(err)
 	}
 	template := func(status hmbv1.JobStatus, expire *timestamppb.Timestamp) *hmbv1.Job {
@@ -56,16 +57,16 @@ func TestTimestampsMustBeServable(t *testing.T) {
 	for _, tc := range hostileTimes {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, st := range []hmbv1.JobStatus{hmbv1.JobStatus_JOB_STATUS_OPEN, hmbv1.JobStatus_JOB_STATUS_DRAFT} {
-				_, err := b.jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: template(st, tc.ts)})
+				_, err := b.Jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: template(st, tc.ts)})
 				checkInvalid(t, "CreateJob "+st.String(), err, tc.reason)
 			}
-			_, err := b.jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, ExpireTime: tc.ts},
+			_, err := b.Jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, ExpireTime: tc.ts},
 				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}}})
 			checkInvalid(t, "UpdateJob", err, tc.reason)
 			// A time nobody reads is refused too: the request cannot be
 			// written as JSON.
 			if tc.reason == "INVALID_TIMESTAMP" {
-				_, err := b.jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, Title: "Night Auditor", CreateTime: tc.ts},
+				_, err := b.Jobs.UpdateJob(emp, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: job.Id, Title: "Night Auditor", CreateTime: tc.ts},
 					UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
 				checkInvalid(t, "UpdateJob with an output-only time", err, tc.reason)
 			}
@@ -75,22 +76,22 @@ func TestTimestampsMustBeServable(t *testing.T) {
 	// checked all the same.
 	far := `{"title":"Chef","description":"Cook.","company":"Graycliff","category":"JOB_CATEGORY_HOSPITALITY",` +
 		`"employment_type":"EMPLOYMENT_TYPE_FULL_TIME","island":"ISLAND_EXUMA","expire_time":"9999-12-31T23:59:59Z"}`
-	code, _, body := b.do(t, http.MethodPost, "/api/v1/jobs", strings.NewReader(far), "Authorization", "Bearer "+b.employer.AccessToken, "Content-Type", "application/json")
-	if e := decodeError(t, body); code != http.StatusBadRequest || e.Error.Reason != "INVALID_JOB_EXPIRE_TIME" {
+	code, _, body := b.Do(t, http.MethodPost, "/api/v1/jobs", strings.NewReader(far), "Authorization", "Bearer "+b.Employer.AccessToken, "Content-Type", "application/json")
+	if e := servertest.DecodeError(t, body); code != http.StatusBadRequest || e.Error.Reason != "INVALID_JOB_EXPIRE_TIME" {
 		t.Errorf("REST expiry in 9999: %d %s", code, body)
 	}
 	// Two years is allowed.
-	if _, err := b.jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: template(hmbv1.JobStatus_JOB_STATUS_OPEN,
+	if _, err := b.Jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: template(hmbv1.JobStatus_JOB_STATUS_OPEN,
 		timestamppb.New(time.Now().AddDate(2, 0, -1)))}); err != nil {
 		t.Errorf("an expiry within two years: %v", err)
 	}
 
 	for _, path := range []string{"/api/v1/jobs", "/api/v1/jobs?q=chef", "/api/v1/jobs?island=ISLAND_NEW_PROVIDENCE&order_by=salary", "/api/v1/jobs/" + job.Id} {
-		if code, _, body := b.do(t, http.MethodGet, path, nil); code != http.StatusOK {
+		if code, _, body := b.Do(t, http.MethodGet, path, nil); code != http.StatusOK {
 			t.Errorf("GET %s: %d %.200s", path, code, body)
 		}
 	}
-	if code, _, body := b.do(t, http.MethodGet, "/api/v1/users/me/saved-jobs", nil, "Authorization", "Bearer "+b.seeker.AccessToken); code != http.StatusOK {
+	if code, _, body := b.Do(t, http.MethodGet, "/api/v1/users/me/saved-jobs", nil, "Authorization", "Bearer "+b.Seeker.AccessToken); code != http.StatusOK {
 		t.Errorf("saved jobs: %d %.200s", code, body)
 	}
 }
@@ -101,7 +102,7 @@ func checkInvalid(t *testing.T, what string, err error, want string) {
 		t.Errorf("%s: %v; want INVALID_ARGUMENT", what, err)
 		return
 	}
-	if got := reason(err); got != want {
+	if got := servertest.Reason(err); got != want {
 		t.Errorf("%s: reason %s; want %s (%v)", what, got, want, err)
 	}
 }
@@ -112,10 +113,10 @@ func checkInvalid(t *testing.T, what string, err error, want string) {
 // the 200 of the call behind it.
 func TestUnservableAnswerIsLoggedAsFailure(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	job := b.post(t, &hmbv1.Job{Title: "Dockmaster"})
+	b := servertest.NewBoard(t)
+	job := b.Post(t, &hmbv1.Job{Title: "Dockmaster"})
 	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, b.url)
+	conn, err := pgx.Connect(ctx, b.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,18 +128,18 @@ func TestUnservableAnswerIsLoggedAsFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, header, body := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
-	if e := decodeError(t, body); code != http.StatusInternalServerError || e.Error.Reason != "INTERNAL" || e.Error.Message != "internal error" {
+	code, header, body := b.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil)
+	if e := servertest.DecodeError(t, body); code != http.StatusInternalServerError || e.Error.Reason != "INTERNAL" || e.Error.Message != "internal error" {
 		t.Fatalf("REST: %d %s", code, body)
 	}
 	id := header.Get("X-Request-Id")
-	eventually(t, 2*time.Second, "the request's log line", func() bool { return logLine(b.logs, id) != nil })
-	line := logLine(b.logs, id)
+	servertest.Eventually(t, 2*time.Second, "the request's log line", func() bool { return logLine(b.Logs, id) != nil })
+	line := logLine(b.Logs, id)
 	if line["status"] != 500.0 || line["level"] != "ERROR" || !strings.Contains(line["error"].(string), "encoded") {
 		t.Errorf("log line %v; want status 500, level ERROR and why", line)
 	}
 	// gRPC carries the time as it is.
-	if _, err := b.jobs.GetJob(withToken(b.employer.AccessToken), &hmbv1.GetJobRequest{Id: job.Id}); err != nil {
+	if _, err := b.Jobs.GetJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.GetJobRequest{Id: job.Id}); err != nil {
 		t.Errorf("gRPC: %v", err)
 	}
 }
@@ -148,20 +149,20 @@ func TestUnservableAnswerIsLoggedAsFailure(t *testing.T) {
 // answer failed.
 func TestRESTLogLevels(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 	for path, want := range map[string]string{"/health": "DEBUG", "/live": "DEBUG", "/api/v1/jobs": "INFO", "/nope": "INFO"} {
-		_, header, _ := s.do(t, http.MethodGet, path, nil)
+		_, header, _ := s.Do(t, http.MethodGet, path, nil)
 		id := header.Get("X-Request-Id")
-		eventually(t, 2*time.Second, "the log line of "+path, func() bool { return logLine(s.logs, id) != nil })
-		if got := logLine(s.logs, id)["level"]; got != want {
+		servertest.Eventually(t, 2*time.Second, "the log line of "+path, func() bool { return logLine(s.Logs, id) != nil })
+		if got := logLine(s.Logs, id)["level"]; got != want {
 			t.Errorf("GET %s logged at %v; want %s", path, got, want)
 		}
 	}
 }
 
 // logLine returns the "request" log line with the request id, or nil.
-func logLine(logs *syncBuffer, requestID string) map[string]any {
-	for _, rec := range logs.lines("request") {
+func logLine(logs *servertest.SyncBuffer, requestID string) map[string]any {
+	for _, rec := range logs.Lines("request") {
 		if rec["request_id"] == requestID {
 			return rec
 		}
@@ -181,10 +182,10 @@ func FuzzJobExpiry(f *testing.F) {
 	f.Add(time.Now().Add(-48*time.Hour).Unix(), int32(5), true)
 	f.Add(int64(0), int32(0), false)
 
-	s := start(f, testConfig(pgtest.NewDatabase(f)))
-	jobs := hmbv1.NewJobServiceClient(s.conn)
-	token := s.register(f, hmbv1.Role_ROLE_EMPLOYER).AccessToken
-	emp := withToken(token)
+	s := servertest.Start(f, servertest.Config(pgtest.NewDatabase(f)))
+	jobs := hmbv1.NewJobServiceClient(s.Conn)
+	token := s.Register(f, hmbv1.Role_ROLE_EMPLOYER).AccessToken
+	emp := servertest.WithToken(token)
 	newJob := func(expire *timestamppb.Timestamp) (*hmbv1.Job, error) {
 		return jobs.CreateJob(emp, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Deckhand", Description: "Sail.", Company: "Sea Star",
 			Category: hmbv1.JobCategory_JOB_CATEGORY_MARITIME, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_SEASONAL,
@@ -215,7 +216,7 @@ func FuzzJobExpiry(f *testing.F) {
 		if _, err := jobs.GetJob(emp, &hmbv1.GetJobRequest{Id: job.Id}); err != nil {
 			t.Fatalf("gRPC GetJob: %v", err)
 		}
-		code, _, body := s.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil, "Authorization", "Bearer "+token)
+		code, _, body := s.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id, nil, "Authorization", "Bearer "+token)
 		if code != http.StatusOK || !json.Valid(body) {
 			t.Fatalf("REST GetJob of a stored job: %d %.200s", code, body)
 		}

@@ -21,6 +21,7 @@ import (
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
 	"github.com/hiremebahamas/api/server"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // A REST request's traceparent is continued through the gateway, the RPC and
@@ -31,13 +32,13 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	exporter := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
 	t.Cleanup(func() { _ = tp.Shutdown(context.Background()) })
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.MetricsAddr = "127.0.0.1:0"
-	s := start(t, cfg, server.WithTracerProvider(tp))
+	s := servertest.Start(t, cfg, server.WithTracerProvider(tp))
 	// Waiting on the log rather than on /ready/db leaves the traced request
 	// to run the check itself, where an earlier outcome would answer it.
-	eventually(t, 10*time.Second, "the database is ready", func() bool {
-		return len(s.logs.lines("database ready")) > 0
+	servertest.Eventually(t, 10*time.Second, "the database is ready", func() bool {
+		return len(s.Logs.Lines("database ready")) > 0
 	})
 
 	const (
@@ -45,7 +46,7 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 		callerSpanID = "00f067aa0ba902b7"
 		requestID    = "trace-test-request"
 	)
-	code, _, body := s.do(t, http.MethodGet, "/ready/db", nil,
+	code, _, body := s.Do(t, http.MethodGet, "/ready/db", nil,
 		"Traceparent", "00-"+traceID+"-"+callerSpanID+"-01", "X-Request-Id", requestID)
 	if code != http.StatusOK {
 		t.Fatalf("GET /ready/db = %d %s", code, body)
@@ -55,7 +56,7 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	// see first.
 	var spans map[string]tracetest.SpanStub // by span id
 	var restSpan tracetest.SpanStub
-	eventually(t, 5*time.Second, "the REST span is exported", func() bool {
+	servertest.Eventually(t, 5*time.Second, "the REST span is exported", func() bool {
 		spans = spansOfTrace(exporter, traceID)
 		for _, sp := range spans {
 			if sp.SpanKind == trace.SpanKindServer && sp.Parent.SpanID().String() == callerSpanID {
@@ -112,7 +113,7 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	}
 
 	var logged bool
-	for _, rec := range s.logs.lines("request") {
+	for _, rec := range s.Logs.Lines("request") {
 		if rec["request_id"] == requestID {
 			logged = true
 			if rec["trace_id"] != traceID {
@@ -126,12 +127,12 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 
 	// Latency observations link to their trace, for scrapers that ask for
 	// OpenMetrics.
-	req, err := http.NewRequest(http.MethodGet, "http://"+s.app.MetricsAddr().String()+"/metrics", nil)
+	req, err := http.NewRequest(http.MethodGet, "http://"+s.App.MetricsAddr().String()+"/metrics", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	req.Header.Set("Accept", "application/openmetrics-text; version=1.0.0")
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,10 +147,10 @@ func TestTracingFollowsRESTThroughRPCToTheDatabase(t *testing.T) {
 	// A gRPC client's traceparent is continued the same way.
 	const grpcTraceID = "0af7651916cd43dd8448eb211c80319c"
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "traceparent", "00-"+grpcTraceID+"-b7ad6b7169203331-01")
-	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckServing(ctx, &hmbv1.CheckServingRequest{}); err != nil {
+	if _, err := hmbv1.NewHealthServiceClient(s.Conn).CheckServing(ctx, &hmbv1.CheckServingRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "the gRPC span is exported", func() bool {
+	servertest.Eventually(t, 5*time.Second, "the gRPC span is exported", func() bool {
 		for _, sp := range spansOfTrace(exporter, grpcTraceID) {
 			if sp.Name == "hiremebahamas.v1.HealthService/CheckServing" && sp.Parent.SpanID().String() == "b7ad6b7169203331" {
 				return true
@@ -170,21 +171,21 @@ func TestTracingFromEnvironmentFlushesAtShutdown(t *testing.T) {
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf")
 	t.Setenv("OTEL_SERVICE_NAME", "hiremebahamas-test")
 	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "600000") // nothing leaves before the shutdown flush
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.Tracing = true
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	const traceID = "5b8efff798038103d269b633813fc60c"
-	if code, _, _ := s.do(t, http.MethodGet, "/health", nil, "Traceparent", "00-"+traceID+"-eee19b7ec3c1b174-01"); code != http.StatusOK {
+	if code, _, _ := s.Do(t, http.MethodGet, "/health", nil, "Traceparent", "00-"+traceID+"-eee19b7ec3c1b174-01"); code != http.StatusOK {
 		t.Fatalf("GET /health = %d", code)
 	}
 	time.Sleep(100 * time.Millisecond)
 	if n := collector.spanCount(traceID, ""); n != 0 {
 		t.Fatalf("%d spans exported before shutdown; the batch delay should have held them", n)
 	}
-	s.stop()
-	err := <-s.done
-	s.done <- err // for the cleanup
+	s.Stop()
+	err := <-s.Done
+	s.Done <- err // for the cleanup
 	if n := collector.spanCount(traceID, "hiremebahamas-test"); n < 2 {
 		t.Errorf("%d spans of the trace from service hiremebahamas-test reached the collector at shutdown; want the REST and RPC spans", n)
 	}

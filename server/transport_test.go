@@ -23,19 +23,20 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // REST over HTTP/1.1 and cleartext HTTP/2, and gRPC, share one port; gRPC is
 // also served on GRPC_PORT when set.
 func TestOnePortServesEveryProtocol(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	port, err := freePort()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.GRPCPort = port
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	h2c := &http.Client{Timeout: 10 * time.Second, Transport: &http2.Transport{
 		AllowHTTP: true,
@@ -43,9 +44,9 @@ func TestOnePortServesEveryProtocol(t *testing.T) {
 			return (&net.Dialer{}).DialContext(ctx, network, addr)
 		},
 	}}
-	for name, client := range map[string]*http.Client{"HTTP/1.1": s.http, "HTTP/2 cleartext": h2c} {
+	for name, client := range map[string]*http.Client{"HTTP/1.1": s.HTTP, "HTTP/2 cleartext": h2c} {
 		for range 3 { // several requests on one connection
-			resp, err := client.Get(s.base + "/health")
+			resp, err := client.Get(s.Base + "/health")
 			if err != nil {
 				t.Fatalf("%s: %v", name, err)
 			}
@@ -61,12 +62,12 @@ func TestOnePortServesEveryProtocol(t *testing.T) {
 		}
 	}
 
-	grpcOnly, err := grpc.NewClient(s.app.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	grpcOnly, err := grpc.NewClient(s.App.GRPCAddr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer grpcOnly.Close()
-	for name, conn := range map[string]*grpc.ClientConn{"shared port": s.conn, "GRPC_PORT": grpcOnly} {
+	for name, conn := range map[string]*grpc.ClientConn{"shared port": s.Conn, "GRPC_PORT": grpcOnly} {
 		resp, err := grpc_health_v1.NewHealthClient(conn).Check(context.Background(), &grpc_health_v1.HealthCheckRequest{})
 		if err != nil || resp.Status != grpc_health_v1.HealthCheckResponse_SERVING {
 			t.Errorf("gRPC health on %s = %v, %v", name, resp, err)
@@ -76,7 +77,7 @@ func TestOnePortServesEveryProtocol(t *testing.T) {
 	// Reflection is on, for grpcurl and other internal tools.
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stream, err := reflectionpb.NewServerReflectionClient(s.conn).ServerReflectionInfo(ctx)
+	stream, err := reflectionpb.NewServerReflectionClient(s.Conn).ServerReflectionInfo(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,20 +99,20 @@ func TestOnePortServesEveryProtocol(t *testing.T) {
 
 func TestRequestIDs(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 
 	// A caller's id is kept and returned over REST, in error bodies too, and
 	// reaches the log line of the request.
-	_, header, _ := s.do(t, http.MethodGet, "/live", nil, "X-Request-ID", "abc-123.x_y:z")
+	_, header, _ := s.Do(t, http.MethodGet, "/live", nil, "X-Request-ID", "abc-123.x_y:z")
 	if got := header.Get("X-Request-Id"); got != "abc-123.x_y:z" {
 		t.Errorf("X-Request-Id = %q; want the caller's", got)
 	}
-	_, header, body := s.do(t, http.MethodGet, "/nope", nil, "X-Request-ID", "err-42")
-	if e := decodeError(t, body); e.Error.RequestID != "err-42" || header.Get("X-Request-Id") != "err-42" {
+	_, header, body := s.Do(t, http.MethodGet, "/nope", nil, "X-Request-ID", "err-42")
+	if e := servertest.DecodeError(t, body); e.Error.RequestID != "err-42" || header.Get("X-Request-Id") != "err-42" {
 		t.Errorf("error request_id %q, header %q; want err-42", e.Error.RequestID, header.Get("X-Request-Id"))
 	}
-	eventually(t, 2*time.Second, "the request's log line carries its id", func() bool {
-		for _, rec := range s.logs.lines("request") {
+	servertest.Eventually(t, 2*time.Second, "the request's log line carries its id", func() bool {
+		for _, rec := range s.Logs.Lines("request") {
 			if rec["request_id"] == "abc-123.x_y:z" && rec["transport"] == "rest" && rec["path"] == "/live" {
 				return true
 			}
@@ -121,7 +122,7 @@ func TestRequestIDs(t *testing.T) {
 
 	// An id that is unsafe to log or too long is replaced.
 	for _, bad := range []string{"has space", "new\tline", strings.Repeat("x", 129), "<script>"} {
-		_, header, _ := s.do(t, http.MethodGet, "/live", nil, "X-Request-ID", bad)
+		_, header, _ := s.Do(t, http.MethodGet, "/live", nil, "X-Request-ID", bad)
 		if got := header.Get("X-Request-Id"); got == bad || got == "" {
 			t.Errorf("X-Request-ID %q came back as %q; want a fresh id", bad, got)
 		}
@@ -130,13 +131,13 @@ func TestRequestIDs(t *testing.T) {
 	// Over gRPC the id travels in metadata both ways.
 	var md metadata.MD
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "x-request-id", "grpc-7")
-	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckLiveness(ctx, &hmbv1.CheckLivenessRequest{}, grpc.Header(&md)); err != nil {
+	if _, err := hmbv1.NewHealthServiceClient(s.Conn).CheckLiveness(ctx, &hmbv1.CheckLivenessRequest{}, grpc.Header(&md)); err != nil {
 		t.Fatal(err)
 	}
 	if got := md.Get("x-request-id"); len(got) != 1 || got[0] != "grpc-7" {
 		t.Errorf("response x-request-id = %v; want [grpc-7]", got)
 	}
-	_, err := hmbv1.NewHealthServiceClient(s.conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}, grpc.Header(&md))
+	_, err := hmbv1.NewHealthServiceClient(s.Conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}, grpc.Header(&md))
 	if err != nil || len(md.Get("x-request-id")) != 1 || md.Get("x-request-id")[0] == "" {
 		t.Errorf("a call without an id got x-request-id %v, %v; want a generated one", md.Get("x-request-id"), err)
 	}
@@ -154,15 +155,15 @@ func freePort() (int, error) {
 // A gRPC request above GRPC_MAX_MSG_BYTES is refused before it is decoded.
 func TestGRPCMessageLimit(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.GRPCMaxMsgBytes = 64 << 10
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	big := wrapperspb.Bytes(make([]byte, 100<<10))
-	err := s.conn.Invoke(context.Background(), hmbv1.HealthService_CheckLiveness_FullMethodName, big, &hmbv1.CheckLivenessResponse{})
+	err := s.Conn.Invoke(context.Background(), hmbv1.HealthService_CheckLiveness_FullMethodName, big, &hmbv1.CheckLivenessResponse{})
 	if status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("oversized message: %v; want RESOURCE_EXHAUSTED", err)
 	}
-	if _, err := hmbv1.NewHealthServiceClient(s.conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}); err != nil {
+	if _, err := hmbv1.NewHealthServiceClient(s.Conn).CheckLiveness(context.Background(), &hmbv1.CheckLivenessRequest{}); err != nil {
 		t.Errorf("the connection is unusable after refusing a large message: %v", err)
 	}
 }
@@ -172,13 +173,13 @@ func TestGRPCMessageLimit(t *testing.T) {
 // how long-lived clients reach replicas started after they connected.
 func TestGRPCConnectionAge(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.GRPCMaxConnectionAge, cfg.GRPCMaxConnectionAgeGrace = 300*time.Millisecond, 5*time.Second
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 
 	var mu sync.Mutex
 	var dials, aged int // connections opened, and told to go away
-	conn, err := grpc.NewClient(s.app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
+	conn, err := grpc.NewClient(s.App.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()),
 		grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 			c, err := (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 			if err != nil {
@@ -204,7 +205,7 @@ func TestGRPCConnectionAge(t *testing.T) {
 	defer conn.Close()
 	jobs := hmbv1.NewJobServiceClient(conn)
 	var calls int
-	eventually(t, 10*time.Second, "two connections replaced after a GOAWAY", func() bool {
+	servertest.Eventually(t, 10*time.Second, "two connections replaced after a GOAWAY", func() bool {
 		calls++
 		if _, err := jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{}); err != nil {
 			t.Fatalf("call %d: %v", calls, err)

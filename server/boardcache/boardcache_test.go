@@ -1,4 +1,4 @@
-package server
+package boardcache
 
 import (
 	"context"
@@ -10,14 +10,12 @@ import (
 	"testing"
 	"time"
 
-	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
-
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
 func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
+	c := New[*hmbv1.Job](16, 1<<20, &gen)
 	var loads atomic.Int32
 	release := make(chan struct{})
 	load := func(context.Context) (*hmbv1.Job, error) {
@@ -32,7 +30,7 @@ func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range callers {
 		wg.Go(func() {
-			j, err := c.shared(context.Background(), "k", load)
+			j, err := c.Shared(context.Background(), "k", load)
 			if err != nil {
 				t.Error(err)
 			}
@@ -55,20 +53,20 @@ func TestBoardCacheLoadsOncePerGeneration(t *testing.T) {
 	}
 	// Asked for again, it is kept; then there is no load.
 	for range 3 {
-		if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 2 {
+		if _, err := c.Shared(context.Background(), "k", load); err != nil || loads.Load() != 2 {
 			t.Errorf("%d loads after asking again, %v; want 2", loads.Load(), err)
 		}
 	}
 	// A new generation loads again.
 	gen.Add(1)
-	if _, err := c.shared(context.Background(), "k", load); err != nil || loads.Load() != 3 {
+	if _, err := c.Shared(context.Background(), "k", load); err != nil || loads.Load() != 3 {
 		t.Errorf("after a write: %d loads, %v; want 3", loads.Load(), err)
 	}
 }
 
 func TestBoardCacheDoesNotKeepFailures(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
+	c := New[*hmbv1.Job](16, 1<<20, &gen)
 	failing := errors.New("database unavailable")
 	var loads int
 	load := func(context.Context) (*hmbv1.Job, error) {
@@ -78,17 +76,17 @@ func TestBoardCacheDoesNotKeepFailures(t *testing.T) {
 		}
 		return &hmbv1.Job{}, nil
 	}
-	if _, err := c.shared(context.Background(), "k", load); !errors.Is(err, failing) {
+	if _, err := c.Shared(context.Background(), "k", load); !errors.Is(err, failing) {
 		t.Fatalf("first load: %v", err)
 	}
-	if _, err := c.shared(context.Background(), "k", load); err != nil || loads != 2 {
+	if _, err := c.Shared(context.Background(), "k", load); err != nil || loads != 2 {
 		t.Errorf("second call: %v after %d loads; want a fresh load", err, loads)
 	}
 }
 
 func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
+	c := New[*hmbv1.Job](16, 1<<20, &gen)
 	started, release := make(chan struct{}), make(chan struct{})
 	load := func(ctx context.Context) (*hmbv1.Job, error) {
 		close(started)
@@ -97,10 +95,10 @@ func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
 	}
 	first, leave := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { _, err := c.shared(first, "k", load); done <- err }()
+	go func() { _, err := c.Shared(first, "k", load); done <- err }()
 	<-started
 	second := make(chan error, 1)
-	go func() { _, err := c.shared(context.Background(), "k", load); second <- err }()
+	go func() { _, err := c.Shared(context.Background(), "k", load); second <- err }()
 	time.Sleep(20 * time.Millisecond)
 	leave()
 	close(release)
@@ -112,94 +110,34 @@ func TestBoardCacheLoadOutlivesItsCaller(t *testing.T) {
 
 func TestBoardCacheKeepsOnlyWhatIsAskedAgainAndSmall(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, 512, &gen)
+	c := New[*hmbv1.Job](16, 512, &gen)
 	var loads int
 	small := func(context.Context) (*hmbv1.Job, error) { loads++; return &hmbv1.Job{Title: "Deckhand"}, nil }
 	big := func(context.Context) (*hmbv1.Job, error) {
 		loads++
 		return &hmbv1.Job{Description: strings.Repeat("x", 1024)}, nil
 	}
-	c.shared(context.Background(), "once", small)
+	c.Shared(context.Background(), "once", small)
 	if c.entries.Len() != 0 {
 		t.Error("an answer asked for once was kept")
 	}
-	c.shared(context.Background(), "once", small)
-	c.shared(context.Background(), "once", small)
+	c.Shared(context.Background(), "once", small)
+	c.Shared(context.Background(), "once", small)
 	if loads != 2 || c.entries.Len() != 1 {
 		t.Errorf("%d loads, %d kept; want 2 loads and the answer kept", loads, c.entries.Len())
 	}
 	loads = 0
 	for range 3 {
-		c.shared(context.Background(), "big", big)
+		c.Shared(context.Background(), "big", big)
 	}
 	if loads != 3 || c.entries.Len() != 1 {
 		t.Errorf("an answer over the size bound: %d loads, %d kept; want 3 and none", loads, c.entries.Len())
 	}
 }
 
-func TestMemoMarshalerEncodesSharedAnswersOnce(t *testing.T) {
-	inner := &countingMarshaler{Marshaler: &gwruntime.JSONPb{}}
-	m := memoMarshaler{Marshaler: inner}
-	job := &hmbv1.Job{Title: "Conch Salad Chef"}
-	shared := encoded{&sharedAnswer{msg: job, forms: &restForms{}}}
-	want, err := (&gwruntime.JSONPb{}).Marshal(job)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		b, err := m.Marshal(shared)
-		if err != nil || string(b) != string(want) {
-			t.Fatalf("Marshal: %s, %v; want %s", b, err, want)
-		}
-	}
-	if inner.calls != 1 {
-		t.Errorf("encoded %d times; want once", inner.calls)
-	}
-	// Anything else is encoded each time.
-	other := &hmbv1.Job{Title: "Straw Vendor"}
-	m.Marshal(other)
-	m.Marshal(other)
-	if inner.calls != 3 {
-		t.Errorf("%d encodings after two plain messages; want 3", inner.calls)
-	}
-	if ct := m.ContentType(shared); ct != "application/json" {
-		t.Errorf("content type %q", ct)
-	}
-}
-
-type countingMarshaler struct {
-	gwruntime.Marshaler
-	calls int
-}
-
-func (c *countingMarshaler) Marshal(v any) ([]byte, error) {
-	c.calls++
-	return c.Marshaler.Marshal(v)
-}
-
-func TestRESTFormsCompressOnce(t *testing.T) {
-	job := &hmbv1.Job{Title: "Straw Market Vendor", Description: strings.Repeat("Weave and sell. ", 200)}
-	forms := &restForms{}
-	body, err := forms.marshal(func() ([]byte, error) { return (&gwruntime.JSONPb{}).Marshal(job) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	tag, first, ok := forms.forBody(body, "gzip")
-	if !ok || tag != entityTag(body) || len(first) == 0 || len(first) >= len(body) {
-		t.Fatalf("forBody: %q, %d bytes of %d, %v", tag, len(first), len(body), ok)
-	}
-	_, again, _ := forms.forBody(body, "gzip")
-	if &again[0] != &first[0] {
-		t.Error("compressed twice")
-	}
-	if _, _, ok := forms.forBody([]byte(`{"other":true}`), "gzip"); ok {
-		t.Error("another body was taken for the remembered one")
-	}
-}
-
 func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
 	var gen atomic.Uint64
-	c := newBoardCache[*hmbv1.Job](16, 1<<20, &gen)
+	c := New[*hmbv1.Job](16, 1<<20, &gen)
 	c.fresh = 50 * time.Millisecond
 	var version atomic.Int32
 	release := make(chan struct{}, 1)
@@ -210,13 +148,13 @@ func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
 		}
 		return &hmbv1.Job{Title: fmt.Sprint("v", n)}, nil
 	}
-	c.shared(context.Background(), "k", load)
-	c.shared(context.Background(), "k", load) // asked again: kept as v2
+	c.Shared(context.Background(), "k", load)
+	c.Shared(context.Background(), "k", load) // asked again: kept as v2
 	time.Sleep(60 * time.Millisecond)
 	// Stale: served at once, many times, while one refresh runs.
 	for range 20 {
 		start := time.Now()
-		j, err := c.shared(context.Background(), "k", load)
+		j, err := c.Shared(context.Background(), "k", load)
 		if err != nil || j.Title != "v2" || time.Since(start) > 20*time.Millisecond {
 			t.Fatalf("stale read: %v %v after %s", j, err, time.Since(start))
 		}
@@ -224,7 +162,7 @@ func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
 	release <- struct{}{}
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		j, _ := c.shared(context.Background(), "k", load)
+		j, _ := c.Shared(context.Background(), "k", load)
 		if j.Title == "v3" {
 			break
 		}
@@ -239,34 +177,34 @@ func TestBoardCacheServesStaleWhileRefreshing(t *testing.T) {
 }
 
 func TestBoardCacheForgetsOneKey(t *testing.T) {
-	c := newBoardCache[*hmbv1.Job](16, 1<<20, new(atomic.Uint64))
+	c := New[*hmbv1.Job](16, 1<<20, new(atomic.Uint64))
 	ctx := context.Background()
 	keep := func(key, title string) {
 		for range 2 { // asked twice: kept
-			if _, ok, at := c.lookup(ctx, key); !ok {
-				c.add(ctx, at, &hmbv1.Job{Title: title})
+			if _, ok, at := c.Lookup(ctx, key); !ok {
+				c.Add(ctx, at, &hmbv1.Job{Title: title})
 			}
 		}
 	}
 	keep("a", "Chef")
 	keep("b", "Baker")
-	c.forget("a")
-	if _, ok, _ := c.lookup(ctx, "a"); ok {
+	c.Forget("a")
+	if _, ok, _ := c.Lookup(ctx, "a"); ok {
 		t.Error("a forgotten key is still served")
 	}
-	if j, ok, _ := c.lookup(ctx, "b"); !ok || j.Title != "Baker" {
+	if j, ok, _ := c.Lookup(ctx, "b"); !ok || j.Title != "Baker" {
 		t.Error("forgetting one key dropped another")
 	}
 	// An answer read before the write that made it stale is not kept.
-	_, _, before := c.lookup(ctx, "b")
-	c.forget("b")
-	c.add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
-	c.add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
-	if j, ok, _ := c.lookup(ctx, "b"); ok {
+	_, _, before := c.Lookup(ctx, "b")
+	c.Forget("b")
+	c.Add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
+	c.Add(ctx, before, &hmbv1.Job{Title: "Old Baker"})
+	if j, ok, _ := c.Lookup(ctx, "b"); ok {
 		t.Errorf("an answer read before the write was kept: %v", j)
 	}
 	keep("b", "New Baker")
-	if j, ok, _ := c.lookup(ctx, "b"); !ok || j.Title != "New Baker" {
+	if j, ok, _ := c.Lookup(ctx, "b"); !ok || j.Title != "New Baker" {
 		t.Errorf("an answer read after the write: %v, %v", j, ok)
 	}
 }

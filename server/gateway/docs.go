@@ -1,15 +1,12 @@
-package server
+package gateway
 
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"path"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/hiremebahamas/api/apidocs"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // The API reference: the OpenAPI document at /openapi.json and, at /docs, a
@@ -68,13 +66,13 @@ var docFiles = sync.OnceValues(func() (map[string]*docFile, error) {
 		if !ok {
 			return fmt.Errorf("API reference: no content type for %s", name)
 		}
-		f := &docFile{name: name, contentType: ct, body: body, etag: etag(body, ""), reference: urlPath != openAPIPath}
+		f := &docFile{name: name, contentType: ct, body: body, etag: `"` + entityTag(body) + `"`, reference: urlPath != openAPIPath}
 		if !strings.HasPrefix(ct, "image/") {
 			var buf bytes.Buffer
 			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
 			_, _ = zw.Write(body)
 			_ = zw.Close()
-			f.gzipped, f.gzipETag = buf.Bytes(), etag(body, "-gzip")
+			f.gzipped, f.gzipETag = buf.Bytes(), `"`+entityTag(body)+suffixFor("gzip")+`"`
 		}
 		files[urlPath] = f
 		return nil
@@ -99,11 +97,6 @@ var docFiles = sync.OnceValues(func() (map[string]*docFile, error) {
 	return files, err
 })
 
-func etag(body []byte, suffix string) string {
-	sum := sha256.Sum256(body)
-	return `"` + hex.EncodeToString(sum[:12]) + suffix + `"`
-}
-
 // isDocsPath reports whether the reference, not the gateway, answers p.
 func isDocsPath(p string) bool {
 	return p == openAPIPath || p == docsPath || strings.HasPrefix(p, docsPath+"/")
@@ -124,7 +117,7 @@ func withDocs(gateway http.Handler) (http.Handler, error) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			w.Header().Set("Allow", "GET, HEAD")
 			writeError(w, r, http.StatusMethodNotAllowed, codes.Unimplemented, "METHOD_NOT_ALLOWED",
-				r.Method+" is not allowed on "+clip(r.URL.Path))
+				r.Method+" is not allowed on "+rpc.Clip(r.URL.Path))
 			return
 		}
 		if r.URL.Path == docsPath+"/" {
@@ -133,7 +126,7 @@ func withDocs(gateway http.Handler) (http.Handler, error) {
 		}
 		f, ok := files[r.URL.Path]
 		if !ok {
-			writeError(w, r, http.StatusNotFound, codes.NotFound, "ROUTE_NOT_FOUND", "no route for "+r.Method+" "+clip(r.URL.Path))
+			writeError(w, r, http.StatusNotFound, codes.NotFound, "ROUTE_NOT_FOUND", "no route for "+r.Method+" "+rpc.Clip(r.URL.Path))
 			return
 		}
 		serveDocFile(w, r, f)
@@ -152,28 +145,11 @@ func serveDocFile(w http.ResponseWriter, r *http.Request, f *docFile) {
 	body, tag := f.body, f.etag
 	if f.gzipped != nil {
 		h.Add("Vary", "Accept-Encoding")
-		if acceptsGzip(r.Header.Get("Accept-Encoding")) {
+		if negotiateEncoding(r.Header.Get("Accept-Encoding"), "gzip") != "" {
 			body, tag = f.gzipped, f.gzipETag
 			h.Set("Content-Encoding", "gzip")
 		}
 	}
 	h.Set("ETag", tag)
 	http.ServeContent(w, r, f.name, time.Time{}, bytes.NewReader(body))
-}
-
-// acceptsGzip reads an Accept-Encoding header; "gzip;q=0" refuses gzip.
-func acceptsGzip(header string) bool {
-	for part := range strings.SplitSeq(header, ",") {
-		coding, params, _ := strings.Cut(part, ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		name, value, _ := strings.Cut(params, "=")
-		if strings.EqualFold(strings.TrimSpace(name), "q") {
-			q, err := strconv.ParseFloat(strings.TrimSpace(value), 64)
-			return err == nil && q > 0
-		}
-		return true
-	}
-	return false
 }

@@ -1,4 +1,4 @@
-package server
+package gateway
 
 import (
 	"encoding/json"
@@ -15,6 +15,8 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // errorBody is the JSON shape of every REST error.
@@ -65,7 +67,7 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 			}
 		}
 	}
-	reason, message := codeReason(st.Code()), st.Message()
+	reason, message := rpc.CodeReason(st.Code()), st.Message()
 	if info != nil {
 		reason = info.Reason
 	} else if st.Code() == codes.InvalidArgument && strings.HasPrefix(message, invalidBody) {
@@ -79,7 +81,7 @@ func writeStatus(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="hiremebahamas"`)
 	}
 	httpStatus := gwruntime.HTTPStatusFromCode(st.Code())
-	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(st.Code()), Reason: reason, Message: message, Fields: fields})
+	writeJSONError(w, r, httpStatus, errorDetail{Status: rpc.CodeReason(st.Code()), Reason: reason, Message: message, Fields: fields})
 }
 
 // invalidBody begins the message of every REST body that cannot be
@@ -109,7 +111,7 @@ func decodeErrorMessage(m string) string {
 		}
 		return b.String()
 	})
-	return invalidBody + clip(m)
+	return invalidBody + rpc.Clip(m)
 }
 
 func genericMessage(c codes.Code) string {
@@ -126,7 +128,7 @@ func genericMessage(c codes.Code) string {
 
 // writeError renders an error that never reached the gRPC side.
 func writeError(w http.ResponseWriter, r *http.Request, httpStatus int, code codes.Code, reason, message string) {
-	writeJSONError(w, r, httpStatus, errorDetail{Status: codeReason(code), Reason: reason, Message: message})
+	writeJSONError(w, r, httpStatus, errorDetail{Status: rpc.CodeReason(code), Reason: reason, Message: message})
 }
 
 func writeJSONError(w http.ResponseWriter, r *http.Request, httpStatus int, d errorDetail) {

@@ -1,4 +1,4 @@
-package server
+package gateway
 
 import (
 	"encoding/json"
@@ -13,13 +13,15 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/durationpb"
+
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // Every gRPC status renders as the one JSON error shape with the HTTP status
 // the gateway assigns, and text that did not come from our own error mapping
 // is not shown.
 func TestWriteStatus(t *testing.T) {
-	retry, _ := withReason(codes.ResourceExhausted, "TOO_MANY_ATTEMPTS", "slow down").
+	retry, _ := rpc.WithReason(codes.ResourceExhausted, "TOO_MANY_ATTEMPTS", "slow down").
 		WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(1500 * time.Millisecond)})
 	invalid, _ := status.New(codes.InvalidArgument, "validation error").WithDetails(&validate.Violations{
 		Violations: []*validate.Violation{{
@@ -37,14 +39,14 @@ func TestWriteStatus(t *testing.T) {
 		wantField   string
 	}{
 		{"invalid with violations", invalid, 400, "INVALID_ARGUMENT", "validation error", [2]string{}, "email"},
-		{"unauthenticated", withReason(codes.Unauthenticated, "TOKEN_EXPIRED", "the token has expired"), 401, "TOKEN_EXPIRED", "the token has expired", [2]string{"WWW-Authenticate", `Bearer realm="hiremebahamas"`}, ""},
-		{"permission denied", withReason(codes.PermissionDenied, "NOT_OWNER", "not yours"), 403, "NOT_OWNER", "not yours", [2]string{}, ""},
-		{"not found", withReason(codes.NotFound, "JOB_NOT_FOUND", "no such job"), 404, "JOB_NOT_FOUND", "no such job", [2]string{}, ""},
-		{"already exists", withReason(codes.AlreadyExists, "EMAIL_TAKEN", "taken"), 409, "EMAIL_TAKEN", "taken", [2]string{}, ""},
-		{"aborted", withReason(codes.Aborted, "ETAG_MISMATCH", "changed"), 409, "ETAG_MISMATCH", "changed", [2]string{}, ""},
+		{"unauthenticated", rpc.WithReason(codes.Unauthenticated, "TOKEN_EXPIRED", "the token has expired"), 401, "TOKEN_EXPIRED", "the token has expired", [2]string{"WWW-Authenticate", `Bearer realm="hiremebahamas"`}, ""},
+		{"permission denied", rpc.WithReason(codes.PermissionDenied, "NOT_OWNER", "not yours"), 403, "NOT_OWNER", "not yours", [2]string{}, ""},
+		{"not found", rpc.WithReason(codes.NotFound, "JOB_NOT_FOUND", "no such job"), 404, "JOB_NOT_FOUND", "no such job", [2]string{}, ""},
+		{"already exists", rpc.WithReason(codes.AlreadyExists, "EMAIL_TAKEN", "taken"), 409, "EMAIL_TAKEN", "taken", [2]string{}, ""},
+		{"aborted", rpc.WithReason(codes.Aborted, "ETAG_MISMATCH", "changed"), 409, "ETAG_MISMATCH", "changed", [2]string{}, ""},
 		{"too many", retry, 429, "TOO_MANY_ATTEMPTS", "slow down", [2]string{"Retry-After", "2"}, ""},
-		{"internal", withReason(codes.Internal, "INTERNAL", "internal error"), 500, "INTERNAL", "internal error", [2]string{}, ""},
-		{"unavailable", withReason(codes.Unavailable, "DATABASE_UNAVAILABLE", "the database is unavailable"), 503, "DATABASE_UNAVAILABLE", "the database is unavailable", [2]string{}, ""},
+		{"internal", rpc.WithReason(codes.Internal, "INTERNAL", "internal error"), 500, "INTERNAL", "internal error", [2]string{}, ""},
+		{"unavailable", rpc.WithReason(codes.Unavailable, "DATABASE_UNAVAILABLE", "the database is unavailable"), 503, "DATABASE_UNAVAILABLE", "the database is unavailable", [2]string{}, ""},
 		{"transport error text is hidden", status.New(codes.Unavailable, "connection error: desc = \"transport: Error while dialing: dial tcp 10.0.0.5:5432\""), 503, "UNAVAILABLE", "the service is temporarily unavailable", [2]string{}, ""},
 		{"unknown text is hidden", status.New(codes.Unknown, "pq: relation users does not exist"), 500, "UNKNOWN", "internal error", [2]string{}, ""},
 	} {
@@ -61,7 +63,7 @@ func TestWriteStatus(t *testing.T) {
 			}
 			e := body.Error
 			if e.Code != tc.wantHTTP || e.Reason != tc.wantReason || e.Message != tc.wantMessage || e.RequestID != "rid-1" ||
-				e.Status != codeReason(tc.st.Code()) {
+				e.Status != rpc.CodeReason(tc.st.Code()) {
 				t.Errorf("error %+v; want code %d reason %s message %q", e, tc.wantHTTP, tc.wantReason, tc.wantMessage)
 			}
 			if tc.wantHeader[0] != "" && w.Header().Get(tc.wantHeader[0]) != tc.wantHeader[1] {

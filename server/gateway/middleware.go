@@ -1,4 +1,4 @@
-package server
+package gateway
 
 import (
 	"bytes"
@@ -13,12 +13,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/fullstorydev/grpchan/inprocgrpc"
 	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // httpOptions are the limits the REST middleware enforces.
@@ -38,16 +37,16 @@ func withMiddleware(next http.Handler, opts httpOptions, log *slog.Logger) http.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start, method := time.Now(), r.Method
 		setSecurityHeaders(w.Header())
-		id := sanitizeRequestID(r.Header.Get("X-Request-Id"))
+		id := rpc.SanitizeRequestID(r.Header.Get("X-Request-Id"))
 		if id == "" {
-			id = newRequestID()
+			id = rpc.NewRequestID()
 		}
 		r.Header.Set("X-Request-Id", id)
 		w.Header().Set("X-Request-Id", id)
 
 		rec := &statusRecorder{ResponseWriter: w}
-		call := &gatewayCall{host: r.Host}
-		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), gatewayCallKey{}, call), opts.requestTimeout)
+		call := &request{host: r.Host}
+		ctx, cancel := context.WithTimeout(rpc.WithCall(context.WithValue(r.Context(), requestKey{}, call), &call.Call), opts.requestTimeout)
 		defer cancel()
 		r = r.WithContext(ctx)
 
@@ -97,13 +96,13 @@ func levelForStatus(code int) slog.Level {
 // that was sent: a call that succeeded on the gRPC side may still have
 // failed here (its answer could not be encoded), and the line must say so.
 // What the call itself reported (its RPC, code and reason) comes along.
-func logRequest(ctx context.Context, log *slog.Logger, method, path string, status int, elapsed time.Duration, id string, call *gatewayCall) {
+func logRequest(ctx context.Context, log *slog.Logger, method, path string, status int, elapsed time.Duration, id string, call *request) {
 	level := levelForStatus(status)
-	outcome := call.outcome.Load()
+	outcome := call.Outcome.Load()
 	if outcome != nil {
 		// The call's level, which keeps probes at debug, unless the answer
 		// failed here.
-		level = outcome.level
+		level = outcome.Level
 		if status >= 500 {
 			level = max(level, slog.LevelWarn)
 		}
@@ -117,12 +116,12 @@ func logRequest(ctx context.Context, log *slog.Logger, method, path string, stat
 	}
 	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs, slog.String("transport", "rest"), slog.String("http_method", method),
-		slog.String("path", clip(path)), slog.Int("status", status))
-	if call.client != "" {
-		attrs = append(attrs, slog.String("client", call.client))
+		slog.String("path", rpc.Clip(path)), slog.Int("status", status))
+	if call.Client != "" {
+		attrs = append(attrs, slog.String("client", call.Client))
 	}
 	if outcome != nil {
-		attrs = outcome.appendAttrs(attrs)
+		attrs = outcome.AppendAttrs(attrs)
 	}
 	attrs = append(attrs, slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000), slog.String("request_id", id))
 	if renderErr != nil {
@@ -177,93 +176,49 @@ func byteSize(n int) string {
 	return strconv.Itoa(n) + " bytes"
 }
 
-// gatewayCall is what a REST request's context carries across the
-// in-process channel and back.
-type gatewayCall struct {
+// request is what a REST request's context carries: its rpc.Call, which
+// crosses the in-process channel, and what only the HTTP side needs.
+type request struct {
+	rpc.Call
 	// reached marks that the gateway called the gRPC server.
 	reached atomic.Bool
-	// outcome is what the call reported, for the request's log line.
-	outcome atomic.Pointer[rpcOutcome]
 	// renderErr is why an answer the call gave could not be encoded.
 	renderErr atomic.Pointer[error]
-	// shared is the shared, read-only answer the service gave, if it gave
-	// one (see boardCache).
-	shared atomic.Pointer[sharedAnswer]
-	// Written and read on the request's goroutine (the services read client
-	// only after the call began):
+	// Written and read on the request's goroutine:
 	route  string // the route template matched, such as /api/v1/jobs/{id}: a bounded label, unlike the path
 	method string // the RPC the gateway called
-	client string // the caller's address, as the HTTP side resolved it
 	host   string // the Host the client called, which the refresh cookie's Domain must cover
 }
 
-// rpcOutcome is what the gRPC side logs of a call: its level, the RPC and
-// its status.
-type rpcOutcome struct {
-	level  slog.Level
-	method string
-	status *status.Status
+type requestKey struct{}
+
+// requestFrom returns the REST request ctx belongs to, or nil.
+func requestFrom(ctx context.Context) *request {
+	call, _ := ctx.Value(requestKey{}).(*request)
+	return call
 }
 
-// appendAttrs adds the attributes naming the RPC, its code and why it
-// failed.
-func (o *rpcOutcome) appendAttrs(attrs []slog.Attr) []slog.Attr {
-	attrs = append(attrs, slog.String("rpc", o.method), slog.String("code", o.status.Code().String()))
-	if o.status.Code() != codes.OK {
-		attrs = append(attrs, slog.String("reason", reasonOf(o.status)), slog.String("error", o.status.Message()))
-	}
-	return attrs
-}
-
-// gatewayMethod returns the RPC that served a REST request, or "".
-func gatewayMethod(ctx context.Context) string {
-	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
+// calledMethod returns the RPC that served a REST request, or "".
+func calledMethod(ctx context.Context) string {
+	if call := requestFrom(ctx); call != nil {
 		return call.method
 	}
 	return ""
 }
 
-type gatewayCallKey struct{}
-
-// sharedAnswer is an answer the services share among callers, and its REST
-// forms.
-type sharedAnswer struct {
-	msg   proto.Message
-	forms *restForms
-}
-
-// shareReply notes, for the gateway, that the answer to this request is m,
-// which is shared and never changes: its REST forms can be reused.
-func shareReply(ctx context.Context, m proto.Message, forms *restForms) {
-	if call := outerCall(ctx); call != nil {
-		call.shared.Store(&sharedAnswer{msg: m, forms: forms})
-	}
-}
-
-// outerCall returns, on the gRPC side of a REST request, the request's
-// gatewayCall, or nil. The in-process channel hides the gateway's context
-// values from the services, but keeps the context itself.
-func outerCall(ctx context.Context) *gatewayCall {
-	if client := inprocgrpc.ClientContext(ctx); client != nil {
-		ctx = client
-	}
-	call, _ := ctx.Value(gatewayCallKey{}).(*gatewayCall)
-	return call
-}
-
-// sharedReply returns what shareReply noted, if anything.
-func sharedReply(ctx context.Context) *sharedAnswer {
-	if call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall); ok {
-		return call.shared.Load()
+// sharedReply returns the shared answer the service gave, if it gave one.
+func sharedReply(ctx context.Context) *rpc.SharedAnswer {
+	if call := requestFrom(ctx); call != nil {
+		return call.Shared.Load()
 	}
 	return nil
 }
 
 // noteRoute records the route template the gateway matched, which its
 // annotated ctx carries.
-func noteRoute(ctx context.Context) *gatewayCall {
-	call, ok := ctx.Value(gatewayCallKey{}).(*gatewayCall)
-	if !ok {
+func noteRoute(ctx context.Context) *request {
+	call := requestFrom(ctx)
+	if call == nil {
 		return nil
 	}
 	if route, ok := gwruntime.HTTPPathPattern(ctx); ok {

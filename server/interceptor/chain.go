@@ -1,11 +1,12 @@
-package server
+// Package interceptor is the one chain of gRPC interceptors that every call
+// runs through, from the network and from the REST gateway's in-process
+// channel alike: its order is the list in Chain.
+package interceptor
 
 import (
 	"context"
-	"crypto/rand"
 	"log/slog"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	"buf.build/go/protovalidate"
@@ -13,60 +14,73 @@ import (
 	"github.com/grpc-ecosystem/go-grpc-middleware/v2/interceptors/recovery"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
-	"google.golang.org/grpc/status"
 
 	"github.com/hiremebahamas/api/auth"
-	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/ratelimit"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
-// requestIDKey is the metadata key of the request id; the gateway forwards
-// X-Request-ID as it.
-const requestIDKey = "x-request-id"
+// Options are what the chain needs.
+type Options struct {
+	Log *slog.Logger
+	// Methods is the table of every RPC: who may call it, its rate bucket,
+	// whether it is a probe.
+	Methods        rpc.Methods
+	RequestTimeout time.Duration
+	Schema         Schema
+	Tokens         *auth.Tokens
+	Accounts       rpc.Accounts
+	Limits         *ratelimit.Limits
+	// StreamsDone closes when open streams must end (at shutdown).
+	StreamsDone <-chan struct{}
+	// MetricsUnary and MetricsStream count and time calls; nil: not
+	// measured.
+	MetricsUnary  grpc.UnaryServerInterceptor
+	MetricsStream grpc.StreamServerInterceptor
+}
 
-// interceptors returns the unary and stream chains shared by native gRPC and
-// the REST gateway, outermost first. Tracing comes before them all, as a
-// stats handler (tracing.go); metrics may be nil.
-func interceptors(log *slog.Logger, requestTimeout time.Duration, schema schemaState, tokens *auth.Tokens, accts accounts, lim *limits, streamsDone <-chan struct{}, metrics *metrics) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
+// Chain returns the unary and stream chains shared by native gRPC and the
+// REST gateway, outermost first. Tracing comes before them all, as a stats
+// handler (telemetry).
+func Chain(o Options) ([]grpc.UnaryServerInterceptor, []grpc.StreamServerInterceptor, error) {
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, nil, err
 	}
 	onPanic := recovery.WithRecoveryHandlerContext(func(ctx context.Context, p any) error {
-		log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("request_id", requestIDFrom(ctx)),
+		o.Log.LogAttrs(ctx, slog.LevelError, "panic", slog.String("request_id", rpc.RequestIDFrom(ctx)),
 			slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-		return withReason(codes.Internal, "INTERNAL", "internal error").Err()
+		return rpc.WithReason(codes.Internal, "INTERNAL", "internal error").Err()
 	})
+	lim := limits{Limits: o.Limits, methods: o.Methods}
 	unary := withoutNil(
-		requestArrivedUnary, // the request is in: stop the clock of requestReadTap
+		requestArrivedUnary, // the request is in: stop the clock of ReadTimeoutTap
 		requestIDUnary,
 		lim.clientUnary,
-		logUnary(log),
-		metrics.unary(),
-		deadlineUnary(requestTimeout),
+		logUnary(o.Log, o.Methods),
+		o.MetricsUnary,
+		deadlineUnary(o.RequestTimeout),
 		recovery.UnaryServerInterceptor(onPanic),
-		errorUnary(log),
-		wellFormedUnary, // before anything that may end a call: see requestCodec
+		errorUnary(o.Log),
+		wellFormedUnary, // before anything that may end a call: see RequestCodec
 		lim.rateLimitUnary,
-		authUnary(tokens, accts),
-		schemaUnary(schema),
+		authUnary(o.Tokens, o.Accounts, o.Methods),
+		schemaUnary(o.Schema, o.Methods),
 		grpcprotovalidate.UnaryServerInterceptor(validator),
 	)
 	stream := withoutNil(
 		requestArrivedStream,
 		requestIDStream,
 		lim.clientStream,
-		logStream(log),
-		metrics.stream(),
-		endableStream(streamsDone),
+		logStream(o.Log, o.Methods),
+		o.MetricsStream,
+		endableStream(o.StreamsDone),
 		recovery.StreamServerInterceptor(onPanic),
-		errorStream(log),
+		errorStream(o.Log),
 		wellFormedStream,
 		lim.rateLimitStream,
-		authStream(tokens, accts),
-		schemaStream(schema),
+		authStream(o.Tokens, o.Accounts, o.Methods),
+		schemaStream(o.Schema, o.Methods),
 		grpcprotovalidate.StreamServerInterceptor(validator),
 	)
 	return unary, stream, nil
@@ -83,9 +97,9 @@ func withoutNil[T grpc.UnaryServerInterceptor | grpc.StreamServerInterceptor](ch
 	return out
 }
 
-// chainUnary runs interceptors in order around a handler, as
+// ChainUnary runs interceptors in order around a handler, as
 // grpc.ChainUnaryInterceptor does for the network server.
-func chainUnary(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
+func ChainUnary(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		next := handler
 		for i := len(chain) - 1; i >= 0; i-- {
@@ -94,55 +108,6 @@ func chainUnary(chain []grpc.UnaryServerInterceptor) grpc.UnaryServerInterceptor
 		}
 		return next(ctx, req)
 	}
-}
-
-type requestIDCtxKey struct{}
-
-// requestIDFrom returns the request id the chain assigned, or "".
-func requestIDFrom(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDCtxKey{}).(string)
-	return id
-}
-
-// sanitizeRequestID accepts a caller's id if it is short and plain, so it can
-// go into logs and headers verbatim; otherwise it returns "".
-func sanitizeRequestID(id string) string {
-	if len(id) == 0 || len(id) > 128 {
-		return ""
-	}
-	for _, c := range []byte(id) {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
-			return ""
-		}
-	}
-	return id
-}
-
-// newRequestID returns a random id.
-func newRequestID() string { return rand.Text() }
-
-// withRequestID takes the caller's request id from metadata or makes one,
-// stores it in ctx and returns it in the response headers.
-func withRequestID(ctx context.Context) context.Context {
-	var id string
-	if md, ok := metadata.FromIncomingContext(ctx); ok {
-		if v := md.Get(requestIDKey); len(v) > 0 {
-			id = sanitizeRequestID(v[0])
-		}
-	}
-	if id == "" {
-		id = newRequestID()
-	}
-	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDKey, id))
-	return context.WithValue(ctx, requestIDCtxKey{}, id)
-}
-
-func requestIDUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	return handler(withRequestID(ctx), req)
-}
-
-func requestIDStream(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-	return handler(srv, &contextStream{ServerStream: ss, ctx: withRequestID(ss.Context())})
 }
 
 // contextStream replaces a stream's context.
@@ -163,111 +128,21 @@ func deadlineUnary(timeout time.Duration) grpc.UnaryServerInterceptor {
 	}
 }
 
-// fromGateway reports whether the call came through the in-process REST
-// gateway rather than from a gRPC client on the network.
-func fromGateway(ctx context.Context) bool {
-	p, ok := peer.FromContext(ctx)
-	return ok && p.Addr != nil && p.Addr.Network() == gatewayNetwork
-}
-
-// probeServices are polled by load balancers every few seconds; their
-// successful calls are logged at debug level to keep the logs readable.
-var probeServices = map[string]bool{
-	hmbv1.HealthService_ServiceDesc.ServiceName:   true,
-	grpc_health_v1.Health_ServiceDesc.ServiceName: true,
-}
-
-// logCall writes the one log line of a gRPC request. A REST request's line
-// is written by the HTTP side once its status is known (logRequest); the
-// call's part of it is handed over.
-func logCall(ctx context.Context, log *slog.Logger, method string, start time.Time, err error) {
-	st := status.Convert(err)
-	level := slog.LevelInfo
-	switch st.Code() {
-	case codes.OK:
-		if isProbe(method) {
-			level = slog.LevelDebug
-		}
-	case codes.Internal, codes.Unknown, codes.DataLoss:
-		level = slog.LevelError
-	case codes.Unavailable, codes.DeadlineExceeded:
-		level = slog.LevelWarn
-	}
-	outcome := &rpcOutcome{level: level, method: method, status: st}
-	if fromGateway(ctx) {
-		if call := outerCall(ctx); call != nil {
-			call.outcome.Store(outcome)
-			return
-		}
-	}
-	if !log.Enabled(ctx, level) {
-		return
-	}
-	attrs := make([]slog.Attr, 0, 10)
-	attrs = append(attrs, slog.String("transport", "grpc"))
-	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-		attrs = append(attrs, slog.String("peer", p.Addr.String()))
-	}
-	if c := clientIP(ctx); c != "" {
-		attrs = append(attrs, slog.String("client", c))
-	}
-	attrs = outcome.appendAttrs(attrs)
-	attrs = append(attrs,
-		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
-		slog.String("request_id", requestIDFrom(ctx)))
-	log.LogAttrs(ctx, level, "request", attrs...)
-}
-
-func logUnary(log *slog.Logger) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		start := time.Now()
-		resp, err := handler(ctx, req)
-		logCall(ctx, log, info.FullMethod, start, err)
-		return resp, err
-	}
-}
-
-func logStream(log *slog.Logger) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		start := time.Now()
-		err := handler(srv, ss)
-		logCall(ss.Context(), log, info.FullMethod, start, err)
-		return err
-	}
-}
-
-// schemaState tells whether the database schema is the one this build needs.
-type schemaState interface {
-	EnsureSchema(ctx context.Context) error
-}
-
-// schemaExempt lists services that must answer whatever the schema: health
-// probes and reflection.
-func schemaExempt(method string) bool {
-	service, _, _ := strings.Cut(strings.TrimPrefix(method, "/"), "/")
-	return probeServices[service] || strings.HasPrefix(service, "grpc.reflection.")
-}
-
-// schemaUnary refuses data calls unless the schema is current, so an
-// instance never runs queries against tables it does not know.
-func schemaUnary(schema schemaState) grpc.UnaryServerInterceptor {
-	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if !schemaExempt(info.FullMethod) {
-			if err := schema.EnsureSchema(ctx); err != nil {
-				return nil, err
+// endableStream gives each stream a context that ends with the server, so
+// that long-lived streams that honour it, such as health Watch, close at
+// shutdown instead of holding the graceful stop until its deadline. Handlers
+// blocked reading from the client (reflection) are cut off at the deadline.
+func endableStream(done <-chan struct{}) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, _ *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
+		ctx, cancel := context.WithCancel(ss.Context())
+		defer cancel()
+		go func() {
+			select {
+			case <-done:
+				cancel()
+			case <-ctx.Done():
 			}
-		}
-		return handler(ctx, req)
-	}
-}
-
-func schemaStream(schema schemaState) grpc.StreamServerInterceptor {
-	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) error {
-		if !schemaExempt(info.FullMethod) {
-			if err := schema.EnsureSchema(ss.Context()); err != nil {
-				return err
-			}
-		}
-		return handler(srv, ss)
+		}()
+		return handler(srv, &contextStream{ServerStream: ss, ctx: ctx})
 	}
 }

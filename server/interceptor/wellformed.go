@@ -1,99 +1,34 @@
-package server
+package interceptor
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
-	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/encoding"
 	"google.golang.org/grpc/mem"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // Requests the service cannot read are refused as INVALID_ARGUMENT, saying
 // what is wrong and where, before a handler or the database sees them:
-//   - REST bodies that are not JSON, or not the JSON of the request;
+//   - REST bodies that are not JSON, or not the JSON of the request (the
+//     gateway's body decoder);
 //   - strings that are not UTF-8, or that hold NUL, which PostgreSQL cannot
 //     store (REST query and path parameters can carry both; gRPC, NUL);
 //   - gRPC Timestamps outside what RFC 3339 (and so REST) can express;
 //   - gRPC messages that do not decode, which grpc-go itself answers with
 //     INTERNAL before any interceptor runs.
-
-// jsonBody decodes REST request bodies. The gateway's own decoder passes
-// encoding/json's syntax errors on bare ("unexpected EOF"); this one says
-// they are the body's, and where.
-type jsonBody struct{ gwruntime.Marshaler }
-
-func (m jsonBody) NewDecoder(r io.Reader) gwruntime.Decoder {
-	return gwruntime.DecoderFunc(func(v any) error { return m.decode(r, v) })
-}
-
-func (m jsonBody) decode(r io.Reader, v any) error {
-	b, err := io.ReadAll(r) // bounded by the middleware's body limit
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return io.EOF // no body: the gateway leaves the request empty
-	}
-	var syntax *json.SyntaxError
-	if err := json.Unmarshal(b, new(json.RawMessage)); errors.As(err, &syntax) {
-		if strings.HasSuffix(syntax.Error(), "exceeded max depth") {
-			return fmt.Errorf("%snested more than 10000 levels deep (at byte %d)", invalidBody, syntax.Offset)
-		}
-		return fmt.Errorf("%snot JSON: %s (at byte %d)", invalidBody, syntax, syntax.Offset)
-	}
-	msg := messageIn(v)
-	if msg == nil {
-		return m.Marshaler.NewDecoder(bytes.NewReader(b)).Decode(v)
-	}
-	// Unknown fields are refused, so that a misspelt one is never
-	// silently ignored.
-	if err := protojson.Unmarshal(b, msg); err != nil {
-		return errors.New(decodeErrorMessage(err.Error()))
-	}
-	return nil
-}
-
-var messageType = reflect.TypeFor[proto.Message]()
-
-// messageIn returns the message a body decodes into: v itself, or, for a
-// body bound to one field (body: "job"), the message that field points to,
-// created if need be.
-func messageIn(v any) proto.Message {
-	if m, ok := v.(proto.Message); ok {
-		return m
-	}
-	p := reflect.ValueOf(v)
-	if p.Kind() != reflect.Pointer || p.IsNil() || !p.Type().Elem().Implements(messageType) {
-		return nil
-	}
-	field := p.Elem()
-	if field.Kind() != reflect.Pointer {
-		return nil
-	}
-	if field.IsNil() {
-		field.Set(reflect.New(field.Type().Elem()))
-	}
-	return field.Interface().(proto.Message)
-}
 
 // notUTF8 ends the message about a string that is not UTF-8, on either
 // transport.
@@ -165,7 +100,7 @@ var undecoded sync.Map // proto.Message → error
 
 // wellFormedUnary refuses requests that did not decode or whose strings
 // PostgreSQL cannot take. Nothing before it in the chain may end a call, so
-// that every entry requestCodec leaves in undecoded is taken.
+// that every entry RequestCodec leaves in undecoded is taken.
 func wellFormedUnary(ctx context.Context, req any, _ *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 	if refused, ok := undecoded.LoadAndDelete(req); ok {
 		return nil, refused.(error)
@@ -196,23 +131,23 @@ func (s wellFormedServerStream) RecvMsg(m any) error {
 	return err
 }
 
-// requestCodec is the proto codec for requests. A request that does not
+// RequestCodec is the proto codec for requests. A request that does not
 // decode is not an error here: grpc-go would answer it at once with
 // INTERNAL, as if the server were at fault, before any interceptor runs.
 // Instead the message is left empty and the refusal noted in undecoded, for
 // the chain to answer INVALID_ARGUMENT with a request id and a log line. A
 // string that is not UTF-8, which proto3 requires, is named.
-type requestCodec struct{ encoding.CodecV2 }
+type RequestCodec struct{ encoding.CodecV2 }
 
-func (c requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
+func (c RequestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	err := c.CodecV2.Unmarshal(data, v)
 	m, ok := v.(proto.Message)
 	if err == nil || !ok {
 		return err
 	}
-	refused := withReason(codes.InvalidArgument, "MALFORMED_REQUEST", "the request message could not be decoded: "+clip(err.Error()))
+	refused := rpc.WithReason(codes.InvalidArgument, "MALFORMED_REQUEST", "the request message could not be decoded: "+rpc.Clip(err.Error()))
 	if path, _ := invalidUTF8Field(data.Materialize(), m.ProtoReflect().Descriptor(), ""); path != "" {
-		refused = withReason(codes.InvalidArgument, "INVALID_UTF8", clip(path)+notUTF8)
+		refused = rpc.WithReason(codes.InvalidArgument, "INVALID_UTF8", rpc.Clip(path)+notUTF8)
 	}
 	proto.Reset(m)
 	undecoded.Store(m, refused.Err())

@@ -1,10 +1,9 @@
-package server
+package listen
 
 import (
 	"bytes"
 	"errors"
 	"io"
-	"net/http"
 	"sync"
 )
 
@@ -30,6 +29,10 @@ import (
 // refusedMark replaces the first byte of a refused request's line. It is not
 // a token character, so net/http finds no valid method.
 const refusedMark = '@'
+
+// defaultMaxHeaderBytes is net/http's default MaxHeaderBytes, for a server
+// that sets none.
+const defaultMaxHeaderBytes = 1 << 20
 
 const (
 	// maxChunkLine is the longest chunk-size line followed; net/http refuses
@@ -66,7 +69,7 @@ func newHTTP1Conn(c *replayConn, maxHeaderBytes int) *http1Conn {
 
 func newFramedReader(src io.Reader, maxHeaderBytes int) framedReader {
 	if maxHeaderBytes <= 0 {
-		maxHeaderBytes = http.DefaultMaxHeaderBytes
+		maxHeaderBytes = defaultMaxHeaderBytes
 	}
 	return framedReader{src: src, f: framing{headerLimit: maxHeaderBytes + 4096 + netHTTPReadBuffer}}
 }
@@ -406,7 +409,7 @@ func (s *section) fieldLine(line []byte, first bool) {
 	if first {
 		method, rest, _ := bytes.Cut(text, []byte(" "))
 		_, proto, _ := bytes.Cut(rest, []byte(" "))
-		s.post = string(method) == http.MethodPost
+		s.post = string(method) == "POST"
 		s.http11 = string(proto) == "HTTP/1.1"
 		s.refuse = s.refuse || len(text) == 0
 		return

@@ -1,4 +1,4 @@
-package server_test
+package listen_test
 
 import (
 	"bufio"
@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hiremebahamas/api/server"
+	"github.com/hiremebahamas/api/server/listen"
 )
 
 // FuzzHTTP1Framing sends byte streams through the HTTP/1.x framing checks in
@@ -51,7 +51,7 @@ func FuzzHTTP1Framing(f *testing.F) {
 		if len(stream) > 64<<10 {
 			return
 		}
-		r := server.NewFramingReader(&pieces{data: stream, sizes: sizes}, 64<<10)
+		r := listen.NewFramingReader(&pieces{data: stream, sizes: sizes}, 64<<10)
 		var out []byte
 		var err error
 		buf := make([]byte, 64<<10)
@@ -69,13 +69,13 @@ func FuzzHTTP1Framing(f *testing.F) {
 			if out[i] == stream[i] {
 				continue
 			}
-			if out[i] != server.RefusedMark || mark >= 0 {
+			if out[i] != listen.RefusedMark || mark >= 0 {
 				t.Fatalf("byte %d passed as %q; it is %q", i, out[i], stream[i])
 			}
 			mark = i
 		}
 		switch {
-		case errors.Is(err, server.ErrFraming):
+		case errors.Is(err, listen.ErrFraming):
 		case err == io.EOF:
 			if len(out)+r.Held() != len(stream) {
 				t.Fatalf("passed %d bytes of %d and holds back %d", len(out), len(stream), r.Held())

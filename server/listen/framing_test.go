@@ -1,4 +1,4 @@
-package server_test
+package listen_test
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 // framingStep is bytes written on a raw connection and the answers read
@@ -37,13 +38,13 @@ type framingAnswer struct {
 // pipelined, are still served.
 func TestHTTP1Framing(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 
 	t.Run("connections", func(t *testing.T) {
 		for _, tc := range framingCases() {
 			t.Run(tc.name, func(t *testing.T) {
 				t.Parallel()
-				checkFraming(t, s.app.Addr().String(), tc.steps, tc.closed)
+				checkFraming(t, s.App.Addr().String(), tc.steps, tc.closed)
 			})
 		}
 	})
@@ -52,7 +53,7 @@ func TestHTTP1Framing(t *testing.T) {
 	// has logged by now.
 	var ran []string
 	seen := false
-	for _, rec := range s.logs.lines("request") {
+	for _, rec := range s.Logs.Lines("request") {
 		path, _ := rec["path"].(string)
 		if strings.HasSuffix(path, "/refused") || strings.HasSuffix(path, "/hidden") {
 			ran = append(ran, path)

@@ -1,4 +1,7 @@
-package server
+// Package listen splits the one public port between the gRPC server and the
+// HTTP server, connection by connection, and bounds what a connection may
+// cost before either server sees it.
+package listen
 
 import (
 	"bytes"
@@ -35,21 +38,24 @@ import (
 // may cost is fixed and small: at most maxSniffBytes read and kept, frames no
 // larger than HTTP/2's initial maximum (a client may not send larger ones
 // before the server raises it, and the splitter's SETTINGS does not), and
-// request headers decoded up to maxHeaderListBytes, the cap both servers
+// request headers decoded up to MaxHeaderListBytes, the cap both servers
 // apply afterwards too. A header block beyond it is read no further than the
 // byte budget and decoded no further than the cap.
 const (
-	maxSniffBytes      = 64 << 10
-	maxSniffFrameBytes = 16 << 10
-	maxHeaderListBytes = 64 << 10
+	maxSniffBytes = 64 << 10
+	// MaxSniffFrameBytes is the largest frame a client may send: HTTP/2's
+	// initial maximum, which the REST server keeps.
+	MaxSniffFrameBytes = 16 << 10
+	// MaxHeaderListBytes caps a request's headers on both servers.
+	MaxHeaderListBytes = 64 << 10
 	// maxClassifying bounds the connections being classified at once; the
 	// splitter stops accepting while that many are, so the kernel's backlog
 	// holds the rest.
 	maxClassifying = 256
 )
 
-// splitter accepts connections from root and queues each for gRPC or HTTP.
-type splitter struct {
+// Splitter accepts connections from root and queues each for gRPC or HTTP.
+type Splitter struct {
 	root           net.Listener
 	grpc           *connQueue
 	http           *connQueue
@@ -60,13 +66,16 @@ type splitter struct {
 	classifying chan struct{}
 }
 
-func newSplitter(root net.Listener, timeout time.Duration, maxHeaderBytes int, log *slog.Logger) *splitter {
-	return &splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout,
+// NewSplitter splits the connections root accepts. Each must show what it
+// carries within timeout; HTTP/1.x framing is checked for a server whose
+// MaxHeaderBytes is maxHeaderBytes.
+func NewSplitter(root net.Listener, timeout time.Duration, maxHeaderBytes int, log *slog.Logger) *Splitter {
+	return &Splitter{root: root, grpc: newConnQueue(root.Addr()), http: newConnQueue(root.Addr()), timeout: timeout,
 		maxHeaderBytes: maxHeaderBytes, log: log, classifying: make(chan struct{}, maxClassifying)}
 }
 
-// serve accepts until root is closed.
-func (s *splitter) serve() error {
+// Serve accepts until root is closed.
+func (s *Splitter) Serve() error {
 	var delay time.Duration
 	for {
 		s.classifying <- struct{}{}
@@ -96,15 +105,24 @@ func isTemporary(err error) bool {
 	return ok && t.Temporary()
 }
 
-// close stops accepting and makes both queues report closed.
-func (s *splitter) close() error {
+// Close stops accepting and makes both queues report closed.
+func (s *Splitter) Close() error {
 	err := s.root.Close()
 	s.grpc.Close()
 	s.http.Close()
 	return err
 }
 
-func (s *splitter) route(c net.Conn) {
+// GRPC is the listener of the connections that carry gRPC.
+func (s *Splitter) GRPC() net.Listener { return s.grpc }
+
+// HTTP is the listener of every other connection.
+func (s *Splitter) HTTP() net.Listener { return s.http }
+
+// Addr is the address of the port being split.
+func (s *Splitter) Addr() net.Addr { return s.root.Addr() }
+
+func (s *Splitter) route(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(s.timeout))
 	isGRPC, replay, err := classify(c)
 	_ = c.SetDeadline(time.Time{})
@@ -146,8 +164,8 @@ func classify(c net.Conn) (isGRPC bool, replay []byte, err error) {
 
 	rec := &recorder{r: c, buf: buf, limit: maxSniffBytes}
 	fr := http2.NewFramer(io.Discard, rec)
-	fr.SetMaxReadFrameSize(maxSniffFrameBytes)
-	fr.MaxHeaderListSize = maxHeaderListBytes
+	fr.SetMaxReadFrameSize(MaxSniffFrameBytes)
+	fr.MaxHeaderListSize = MaxHeaderListBytes
 	fr.ReadMetaHeaders = hpack.NewDecoder(4096, nil)
 	decided, ackDropped := false, false
 	for {

@@ -1,7 +1,6 @@
-package server
+package ratelimit
 
 import (
-	"context"
 	"iter"
 	"log/slog"
 	"net"
@@ -9,15 +8,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/peer"
-
-	"github.com/hiremebahamas/api/config"
 )
 
-// clients resolves who is calling: the connection's peer, unless the peer
+// Clients resolves who is calling: the connection's peer, unless the peer
 // is a trusted proxy; then an address from X-Forwarded-For, read from the
 // right, since each proxy appends the address it was reached from and only
 // the entries trusted proxies wrote can be believed:
@@ -29,16 +22,16 @@ import (
 //
 // A client cannot dodge a limit by sending its own X-Forwarded-For: what it
 // sends lies left of what the proxies appended and is never reached.
-type clients struct {
-	trusted []netip.Prefix
-	hops    int
-	// ignored notes X-Forwarded-For from peers that are not trusted; nil
+type Clients struct {
+	Trusted []netip.Prefix
+	Hops    int
+	// Ignored notes X-Forwarded-For from peers that are not trusted; nil
 	// notes nothing.
-	ignored *ignoredForwards
+	Ignored *IgnoredForwards
 }
 
-func (c clients) isTrusted(a netip.Addr) bool {
-	for _, p := range c.trusted {
+func (c Clients) isTrusted(a netip.Addr) bool {
+	for _, p := range c.Trusted {
 		if p.Contains(a) {
 			return true
 		}
@@ -48,17 +41,17 @@ func (c clients) isTrusted(a netip.Addr) bool {
 
 // peerTrusted reports whether the connection's peer may say whom it
 // forwards for.
-func (c clients) peerTrusted(a netip.Addr) bool {
-	if c.hops > 0 && len(c.trusted) == 0 {
+func (c Clients) peerTrusted(a netip.Addr) bool {
+	if c.Hops > 0 && len(c.Trusted) == 0 {
 		return true
 	}
 	return c.isTrusted(a)
 }
 
-// resolve returns the client's address given the connection's peer
+// Resolve returns the client's address given the connection's peer
 // ("host:port" or a bare address) and the X-Forwarded-For values received,
 // in order: several headers read as one list.
-func (c clients) resolve(remote string, forwarded []string) string {
+func (c Clients) Resolve(remote string, forwarded []string) string {
 	host := remote
 	if h, _, err := net.SplitHostPort(remote); err == nil {
 		host = h
@@ -69,12 +62,12 @@ func (c clients) resolve(remote string, forwarded []string) string {
 	}
 	addr = addr.Unmap().WithZone("")
 	if !c.peerTrusted(addr) {
-		c.ignored.note(addr, forwarded)
+		c.Ignored.note(addr, forwarded)
 		return addr.String()
 	}
 	read := 0
 	for entry := range forwardedFromRight(forwarded) {
-		if c.hops > 0 && read == c.hops {
+		if c.Hops > 0 && read == c.Hops {
 			break
 		}
 		hop, ok := parseForwarded(entry)
@@ -84,7 +77,7 @@ func (c clients) resolve(remote string, forwarded []string) string {
 			break
 		}
 		addr, read = hop, read+1
-		if c.hops == 0 && !c.isTrusted(addr) {
+		if c.Hops == 0 && !c.isTrusted(addr) {
 			break
 		}
 	}
@@ -132,49 +125,31 @@ func parseForwarded(entry string) (netip.Addr, bool) {
 	return a.Unmap().WithZone(""), true
 }
 
-// grpcClient resolves a network gRPC caller's address, believing an
-// x-forwarded-for sent by a trusted proxy.
-func (c clients) grpcClient(ctx context.Context) string {
-	p, ok := peer.FromContext(ctx)
-	if !ok || p.Addr == nil {
-		return ""
-	}
-	md, _ := metadata.FromIncomingContext(ctx)
-	return c.resolve(p.Addr.String(), md.Get("x-forwarded-for"))
-}
-
 // ignoredWarnEvery spaces the warnings about ignored X-Forwarded-For: the
 // first one tells the operator; repeating it on every request would drown
 // the log.
 const ignoredWarnEvery = time.Hour
 
-// ignoredForwards counts requests whose X-Forwarded-For was ignored because
+// IgnoredForwards counts requests whose X-Forwarded-For was ignored because
 // their peer is no trusted proxy, and warns about them now and then. Behind
 // an untrusted platform proxy every client shares that proxy's rate limits.
-type ignoredForwards struct {
-	log      *slog.Logger       // nil: count only
-	counter  prometheus.Counter // nil: warn only
-	lastWarn atomic.Int64       // unix nanoseconds of the last warning
+type IgnoredForwards struct {
+	log      *slog.Logger // nil: count only
+	count    func()       // nil: warn only
+	lastWarn atomic.Int64 // unix nanoseconds of the last warning
 }
 
-// newIgnoredForwards counts when metrics are on and warns in production,
-// where a proxy that is not trusted is a misconfiguration; nil if neither.
-func newIgnoredForwards(cfg config.Config, log *slog.Logger, m *metrics) *ignoredForwards {
-	f := &ignoredForwards{}
-	if cfg.Production() {
-		f.log = log
-	}
-	if m != nil {
-		f.counter = m.forwardedIgnored
-	}
-	if f.log == nil && f.counter == nil {
+// NewIgnoredForwards warns on log and counts with count, either of which
+// may be nil; it returns nil, which notes nothing, if both are.
+func NewIgnoredForwards(log *slog.Logger, count func()) *IgnoredForwards {
+	if log == nil && count == nil {
 		return nil
 	}
-	return f
+	return &IgnoredForwards{log: log, count: count}
 }
 
 // note records that the peer sent X-Forwarded-For values.
-func (f *ignoredForwards) note(peer netip.Addr, forwarded []string) {
+func (f *IgnoredForwards) note(peer netip.Addr, forwarded []string) {
 	if f == nil {
 		return
 	}
@@ -186,8 +161,8 @@ func (f *ignoredForwards) note(peer netip.Addr, forwarded []string) {
 	if nearest == "" {
 		return
 	}
-	if f.counter != nil {
-		f.counter.Inc()
+	if f.count != nil {
+		f.count()
 	}
 	if f.log == nil {
 		return

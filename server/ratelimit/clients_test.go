@@ -1,4 +1,4 @@
-package server
+package ratelimit
 
 import (
 	"net/netip"
@@ -6,14 +6,14 @@ import (
 )
 
 func TestResolveClient(t *testing.T) {
-	byAddress := clients{trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+	byAddress := Clients{Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 	// Render: its proxy (a private peer) behind Cloudflare's edge.
-	byCount := clients{hops: 2}
+	byCount := Clients{Hops: 2}
 	// A Kubernetes ingress, believed only from the cluster's addresses.
-	gated := clients{hops: 1, trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	gated := Clients{Hops: 1, Trusted: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
 	for _, tc := range []struct {
 		name      string
-		clients   clients
+		clients   Clients
 		remote    string
 		forwarded []string
 		want      string
@@ -35,25 +35,25 @@ func TestResolveClient(t *testing.T) {
 		{"zone dropped", byAddress, "[fe80::1%eth0]:443", nil, "fe80::1"},
 		{"empty elements skipped", byAddress, "10.0.0.5:443", []string{"198.51.100.7,, ", ""}, "198.51.100.7"},
 		{"spacing", byAddress, "10.0.0.5:443", []string{"  198.51.100.7 ,10.0.0.6 "}, "198.51.100.7"},
-		{"all trusted: the farthest", byAddress, "10.0.0.5:443", []string{"10.0.0.7, 10.0.0.6"}, "10.0.0.7"},
+		{"all Trusted: the farthest", byAddress, "10.0.0.5:443", []string{"10.0.0.7, 10.0.0.6"}, "10.0.0.7"},
 		{"not an address at all", byAddress, "bufconn", nil, "bufconn"},
 		{"mixed families", byAddress, "10.0.0.5:443", []string{"198.51.100.7, 2001:db8::5, 10.0.0.9"}, "2001:db8::5"},
 
-		{"hops: Render", byCount, "10.21.157.68:1234", []string{"99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
-		{"hops: forged entry", byCount, "10.21.157.68:1234", []string{"6.6.6.6, 99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
-		{"hops: forged header", byCount, "10.21.157.68:1234", []string{"6.6.6.6", "99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
-		{"hops: trust is not asked of the entries", byCount, "10.21.157.68:1234", []string{"10.1.1.1, 104.22.17.40"}, "10.1.1.1"},
-		{"hops: fewer entries than hops", byCount, "10.21.157.68:1234", []string{"104.22.17.40"}, "104.22.17.40"},
-		{"hops: no header", byCount, "10.21.157.68:1234", nil, "10.21.157.68"},
-		{"hops: garbage at the client's place", byCount, "10.21.157.68:1234", []string{"garbage, 104.22.17.40"}, "104.22.17.40"},
-		{"hops: garbage at the proxy's place", byCount, "10.21.157.68:1234", []string{"99.61.165.29, garbage"}, "10.21.157.68"},
-		{"hops: IPv6 and a mapped entry", byCount, "[fd00::5]:1234", []string{"::ffff:99.61.165.29, 2606:4700::1"}, "99.61.165.29"},
-		{"hops: any peer without TRUSTED_PROXIES", byCount, "203.0.113.9:1", []string{"198.51.100.7, 104.22.17.40"}, "198.51.100.7"},
+		{"Hops: Render", byCount, "10.21.157.68:1234", []string{"99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
+		{"Hops: forged entry", byCount, "10.21.157.68:1234", []string{"6.6.6.6, 99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
+		{"Hops: forged header", byCount, "10.21.157.68:1234", []string{"6.6.6.6", "99.61.165.29, 104.22.17.40"}, "99.61.165.29"},
+		{"Hops: trust is not asked of the entries", byCount, "10.21.157.68:1234", []string{"10.1.1.1, 104.22.17.40"}, "10.1.1.1"},
+		{"Hops: fewer entries than hops", byCount, "10.21.157.68:1234", []string{"104.22.17.40"}, "104.22.17.40"},
+		{"Hops: no header", byCount, "10.21.157.68:1234", nil, "10.21.157.68"},
+		{"Hops: garbage at the client's place", byCount, "10.21.157.68:1234", []string{"garbage, 104.22.17.40"}, "104.22.17.40"},
+		{"Hops: garbage at the proxy's place", byCount, "10.21.157.68:1234", []string{"99.61.165.29, garbage"}, "10.21.157.68"},
+		{"Hops: IPv6 and a mapped entry", byCount, "[fd00::5]:1234", []string{"::ffff:99.61.165.29, 2606:4700::1"}, "99.61.165.29"},
+		{"Hops: any peer without TRUSTED_PROXIES", byCount, "203.0.113.9:1", []string{"198.51.100.7, 104.22.17.40"}, "198.51.100.7"},
 		{"hops with TRUSTED_PROXIES: a trusted peer", gated, "10.0.0.5:443", []string{"6.6.6.6, 198.51.100.7"}, "198.51.100.7"},
 		{"hops with TRUSTED_PROXIES: an untrusted peer", gated, "203.0.113.9:1", []string{"198.51.100.7"}, "203.0.113.9"},
 		{"hops with TRUSTED_PROXIES: the count decides", gated, "10.0.0.5:443", []string{"198.51.100.7, 10.0.0.6"}, "10.0.0.6"},
 	} {
-		if got := tc.clients.resolve(tc.remote, tc.forwarded); got != tc.want {
+		if got := tc.clients.Resolve(tc.remote, tc.forwarded); got != tc.want {
 			t.Errorf("%s: resolve(%q, %q) = %q; want %q", tc.name, tc.remote, tc.forwarded, got, tc.want)
 		}
 	}

@@ -1,4 +1,4 @@
-package server
+package rpc
 
 import (
 	"context"
@@ -6,13 +6,10 @@ import (
 	"fmt"
 	"testing"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/hiremebahamas/api/domain"
-	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
 func TestToStatus(t *testing.T) {
@@ -41,46 +38,12 @@ func TestToStatus(t *testing.T) {
 		{"unknown error hides its text", errors.New(`ERROR: relation "users" does not exist (SQLSTATE 42P01)`), codes.Internal, "INTERNAL", "internal error", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, internal := toStatus(tc.err)
-			if st.Code() != tc.wantCode || reasonOf(st) != tc.wantReason || st.Message() != tc.wantMessage || internal != tc.wantInternal {
+			st, internal := ToStatus(tc.err)
+			if st.Code() != tc.wantCode || ReasonOf(st) != tc.wantReason || st.Message() != tc.wantMessage || internal != tc.wantInternal {
 				t.Errorf("toStatus = %v %s %q internal=%v; want %v %s %q internal=%v",
-					st.Code(), reasonOf(st), st.Message(), internal, tc.wantCode, tc.wantReason, tc.wantMessage, tc.wantInternal)
+					st.Code(), ReasonOf(st), st.Message(), internal, tc.wantCode, tc.wantReason, tc.wantMessage, tc.wantInternal)
 			}
 		})
-	}
-}
-
-type schemaFlag bool
-
-func (f schemaFlag) EnsureSchema(context.Context) error {
-	if f {
-		return nil
-	}
-	return domain.Errorf(domain.ErrUnavailable, "SCHEMA_OUTDATED", "behind")
-}
-
-func TestSchemaGate(t *testing.T) {
-	called := false
-	handler := func(context.Context, any) (any, error) { called = true; return "ok", nil }
-	for _, tc := range []struct {
-		method  string
-		current bool
-		want    codes.Code
-	}{
-		{"/hiremebahamas.v1.JobService/ListJobs", false, codes.Unknown},
-		{"/hiremebahamas.v1.JobService/ListJobs", true, codes.OK},
-		{"/hiremebahamas.v1.HealthService/CheckDatabase", false, codes.OK},
-		{"/grpc.health.v1.Health/Check", false, codes.OK},
-		{"/grpc.reflection.v1.ServerReflection/ServerReflectionInfo", false, codes.OK},
-	} {
-		called = false
-		_, err := schemaUnary(schemaFlag(tc.current))(context.Background(), nil, &grpc.UnaryServerInfo{FullMethod: tc.method}, handler)
-		if status.Code(err) != tc.want || called != (tc.want == codes.OK) {
-			t.Errorf("%s with schema current=%v: %v, handler called %v", tc.method, tc.current, err, called)
-		}
-		if err != nil && !errors.Is(err, domain.ErrUnavailable) {
-			t.Errorf("error %v; want the schema check's", err)
-		}
 	}
 }
 
@@ -95,31 +58,8 @@ func TestSanitizeRequestID(t *testing.T) {
 		string(make([]byte, 129)):       "",
 		"0123456789abcdef0123456789abc": "0123456789abcdef0123456789abc",
 	} {
-		if got := sanitizeRequestID(in); got != want {
-			t.Errorf("sanitizeRequestID(%q) = %q; want %q", in, got, want)
+		if got := SanitizeRequestID(in); got != want {
+			t.Errorf("SanitizeRequestID(%q) = %q; want %q", in, got, want)
 		}
-	}
-}
-
-// Every RPC of every service has an entry in the access policy: a method
-// left out would be refused to everyone.
-func TestPolicyCoversEveryMethod(t *testing.T) {
-	for _, file := range []protoreflect.FileDescriptor{
-		hmbv1.File_hiremebahamas_v1_auth_proto, hmbv1.File_hiremebahamas_v1_users_proto, hmbv1.File_hiremebahamas_v1_health_proto,
-		hmbv1.File_hiremebahamas_v1_jobs_proto,
-	} {
-		services := file.Services()
-		for i := range services.Len() {
-			methods := services.Get(i).Methods()
-			for j := range methods.Len() {
-				name := "/" + string(services.Get(i).FullName()) + "/" + string(methods.Get(j).Name())
-				if _, ok := accessFor(name); !ok {
-					t.Errorf("%s has no access policy", name)
-				}
-			}
-		}
-	}
-	if _, ok := accessFor("/hiremebahamas.v1.Unknown/Method"); ok {
-		t.Error("an unknown method has a policy")
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"context"
@@ -6,10 +6,11 @@ import (
 
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest) (*hmbv1.Application, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +61,7 @@ func (s *JobServer) ListJobApplications(ctx context.Context, req *hmbv1.ListJobA
 }
 
 func (s *JobServer) ListMyApplications(ctx context.Context, req *hmbv1.ListMyApplicationsRequest) (*hmbv1.ListApplicationsResponse, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -72,25 +73,17 @@ func (s *JobServer) ListMyApplications(ctx context.Context, req *hmbv1.ListMyApp
 // listApplications pages applications newest first with a token bound to
 // scope.
 func listApplications(token string, requested int32, scope string, list func(*domain.PageCursor, int) ([]domain.Application, error)) (*hmbv1.ListApplicationsResponse, error) {
-	var after *domain.PageCursor
-	if token != "" {
-		t, err := decodePageToken(token, scope)
-		if err != nil {
-			return nil, err
-		}
-		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
-	}
-	size := pageSize(requested)
-	apps, err := list(after, size+1)
+	p, err := newPage(token, requested, scope)
 	if err != nil {
 		return nil, err
 	}
-	resp := &hmbv1.ListApplicationsResponse{Applications: make([]*hmbv1.Application, 0, min(len(apps), size))}
-	if len(apps) > size {
-		apps = apps[:size]
-		last := apps[size-1]
-		resp.NextPageToken = pageToken{Time: last.CreateTime, ID: last.ID, Query: queryDigest(scope)}.encode()
+	apps, err := list(p.timeCursor(), p.limit())
+	if err != nil {
+		return nil, err
 	}
+	resp := &hmbv1.ListApplicationsResponse{}
+	apps, resp.NextPageToken = pageOf(p, apps, func(a domain.Application) pageToken { return pageToken{Time: a.CreateTime, ID: a.ID} })
+	resp.Applications = make([]*hmbv1.Application, 0, len(apps))
 	for _, a := range apps {
 		resp.Applications = append(resp.Applications, applicationToProto(a))
 	}
@@ -98,7 +91,7 @@ func listApplications(token string, requested int32, scope string, list func(*do
 }
 
 func (s *JobServer) UpdateApplicationStatus(ctx context.Context, req *hmbv1.UpdateApplicationStatusRequest) (*hmbv1.Application, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +99,7 @@ func (s *JobServer) UpdateApplicationStatus(ctx context.Context, req *hmbv1.Upda
 	if err != nil {
 		return nil, err
 	}
-	if a.EmployerID != c.UserID && !isAdmin(c) {
+	if a.EmployerID != c.UserID && !rpc.IsAdmin(c) {
 		if a.ApplicantID == c.UserID {
 			return nil, domain.Errorf(domain.ErrPermissionDenied, "NOT_JOB_OWNER", "only the employer moves an application; applicants may withdraw")
 		}
@@ -124,7 +117,7 @@ func (s *JobServer) UpdateApplicationStatus(ctx context.Context, req *hmbv1.Upda
 }
 
 func (s *JobServer) WithdrawApplication(ctx context.Context, req *hmbv1.WithdrawApplicationRequest) (*hmbv1.Application, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

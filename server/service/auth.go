@@ -1,10 +1,9 @@
-package server
+package service
 
 import (
 	"context"
 	"errors"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"google.golang.org/grpc"
@@ -14,6 +13,7 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/rpc"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -29,6 +29,20 @@ type AuthServer struct {
 }
 
 var _ hmbv1.AuthServiceServer = (*AuthServer)(nil)
+
+// AuthOptions are what AuthService needs besides the store.
+type AuthOptions struct {
+	Hasher   *auth.Hasher
+	Tokens   *auth.Tokens
+	Sessions store.SessionLifetimes
+	Limits   store.LoginLimits
+	Log      *slog.Logger
+}
+
+// NewAuthServer returns the AuthService of st.
+func NewAuthServer(st *store.Store, o AuthOptions) *AuthServer {
+	return &AuthServer{store: st, hasher: o.Hasher, tokens: o.Tokens, sessions: o.Sessions, limits: o.Limits, log: o.Log}
+}
 
 // badCredentials is the one answer to every failed sign-in, so that it
 // reveals nothing about which part was wrong.
@@ -127,7 +141,7 @@ func (s *AuthServer) admitAttempt(ctx context.Context, email string) error {
 	if deadline, ok := ctx.Deadline(); ok {
 		maxWait = min(maxWait, time.Until(deadline))
 	}
-	wait, err := s.store.AdmitLogin(ctx, email, clientIP(ctx), s.limits, maxWait)
+	wait, err := s.store.AdmitLogin(ctx, email, rpc.ClientIP(ctx), s.limits, maxWait)
 	if err != nil || wait <= 0 {
 		return err
 	}
@@ -157,7 +171,7 @@ func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*h
 		// that withholds the cookie looks like this, and signing in again
 		// would not help it.
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "REFRESH_TOKEN_MISSING",
-			"no refresh token was sent, in refresh_token or as the %s cookie; a browser may be blocking the cookie on calls from another site", refreshCookieName)
+			"no refresh token was sent, in refresh_token or as the refresh cookie; a browser may be blocking the cookie on calls from another site")
 	}
 	if !auth.ValidRefreshToken(old) {
 		return nil, domain.Errorf(domain.ErrUnauthenticated, "REFRESH_TOKEN_INVALID", "the refresh token is invalid or expired")
@@ -176,7 +190,7 @@ func (s *AuthServer) Refresh(ctx context.Context, req *hmbv1.RefreshRequest) (*h
 	u, err := s.store.GetUser(ctx, userID)
 	if err != nil || !u.Active {
 		clearRefreshCookie(ctx)
-		return nil, accountInactive()
+		return nil, rpc.AccountInactive()
 	}
 	return s.session(ctx, u, token)
 }
@@ -192,7 +206,7 @@ func (s *AuthServer) Logout(ctx context.Context, req *hmbv1.LogoutRequest) (*emp
 }
 
 func (s *AuthServer) LogoutAll(ctx context.Context, _ *hmbv1.LogoutAllRequest) (*emptypb.Empty, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -204,7 +218,7 @@ func (s *AuthServer) LogoutAll(ctx context.Context, _ *hmbv1.LogoutAllRequest) (
 }
 
 func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswordRequest) (*hmbv1.AuthSession, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +227,7 @@ func (s *AuthServer) ChangePassword(ctx context.Context, req *hmbv1.ChangePasswo
 	}
 	u, current, err := s.store.GetCredentialsByID(ctx, c.UserID)
 	if err != nil || !u.Active {
-		return nil, accountInactive()
+		return nil, rpc.AccountInactive()
 	}
 	// Checking the current password is a sign-in by another name: counted
 	// and locked out alike, or a stolen access token would buy unlimited
@@ -270,39 +284,31 @@ func (s *AuthServer) session(ctx context.Context, u domain.User, refresh string)
 	}, nil
 }
 
-// The refresh cookie. Only REST callers (browsers) get it; the gateway turns
-// these response metadata keys into Set-Cookie headers.
-const (
-	refreshCookieName = "hmb_refresh"
-	refreshCookiePath = "/api/v1/auth"
-	setRefreshKey     = "x-hmb-set-refresh"
-	clearRefreshKey   = "x-hmb-clear-refresh"
-)
+// The refresh cookie: only REST callers (browsers) get it. The gateway
+// turns these response metadata keys into Set-Cookie headers, and sends the
+// cookie it receives as rpc.RefreshTokenKey.
 
 func setRefreshCookie(ctx context.Context, token string) {
-	if fromGateway(ctx) {
-		_ = grpc.SetHeader(ctx, metadata.Pairs(setRefreshKey, token))
+	if rpc.FromGateway(ctx) {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(rpc.SetRefreshKey, token))
 	}
 }
 
 func clearRefreshCookie(ctx context.Context) {
-	if fromGateway(ctx) {
-		_ = grpc.SetHeader(ctx, metadata.Pairs(clearRefreshKey, "1"))
+	if rpc.FromGateway(ctx) {
+		_ = grpc.SetHeader(ctx, metadata.Pairs(rpc.ClearRefreshKey, "1"))
 	}
 }
 
 // refreshTokenFrom returns the token in the body or, for REST callers, the
 // refresh cookie.
 func refreshTokenFrom(ctx context.Context, body string) string {
-	if body != "" || !fromGateway(ctx) {
+	if body != "" || !rpc.FromGateway(ctx) {
 		return body
 	}
 	md, _ := metadata.FromIncomingContext(ctx)
-	for _, header := range md.Get("grpcgateway-cookie") {
-		r := http.Request{Header: http.Header{"Cookie": {header}}}
-		if c, err := r.Cookie(refreshCookieName); err == nil {
-			return c.Value
-		}
+	if v := md.Get(rpc.RefreshTokenKey); len(v) > 0 {
+		return v[0]
 	}
 	return ""
 }

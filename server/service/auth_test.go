@@ -1,4 +1,4 @@
-package server_test
+package service_test
 
 import (
 	"bytes"
@@ -23,18 +23,19 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 	"github.com/hiremebahamas/api/store"
 )
 
 func TestRegisterAndLogin(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 
 	// REST: snake_case fields, the email normalised, a session returned.
-	var reg session
-	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
-		"email": "  Ada.Lovelace@Example.COM ", "password": testPassword, "first_name": "Ada", "last_name": "Lovelace",
+	var reg servertest.Session
+	code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": "  Ada.Lovelace@Example.COM ", "password": servertest.Password, "first_name": "Ada", "last_name": "Lovelace",
 		"role": "ROLE_EMPLOYER", "location": "ISLAND_EXUMA",
 	}, &reg)
 	if code != http.StatusOK {
@@ -48,31 +49,31 @@ func TestRegisterAndLogin(t *testing.T) {
 	}
 
 	// A taken email, whatever its case, over both transports.
-	var e restError
-	code, _ = s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
-		"email": "ada.lovelace@example.com", "password": testPassword, "first_name": "A", "last_name": "L", "role": "ROLE_JOB_SEEKER",
+	var e servertest.RestError
+	code, _ = s.Call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": "ada.lovelace@example.com", "password": servertest.Password, "first_name": "A", "last_name": "L", "role": "ROLE_JOB_SEEKER",
 	}, &e)
 	if code != http.StatusConflict || e.Error.Status != "ALREADY_EXISTS" || e.Error.Reason != "EMAIL_TAKEN" {
 		t.Errorf("REST duplicate: %d %+v", code, e.Error)
 	}
 	_, err := authc.Register(context.Background(), &hmbv1.RegisterRequest{
-		Email: "ADA.LOVELACE@example.com", Password: testPassword, FirstName: "A", LastName: "L", Role: hmbv1.Role_ROLE_JOB_SEEKER,
+		Email: "ADA.LOVELACE@example.com", Password: servertest.Password, FirstName: "A", LastName: "L", Role: hmbv1.Role_ROLE_JOB_SEEKER,
 	})
 	if status.Code(err) != codes.AlreadyExists {
 		t.Errorf("gRPC duplicate: %v", err)
 	}
 
 	// Login with any case, over both transports; the tokens work.
-	var login session
-	code, _ = s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "ADA.lovelace@example.com", "password": testPassword}, &login)
+	var login servertest.Session
+	code, _ = s.Call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": "ADA.lovelace@example.com", "password": servertest.Password}, &login)
 	if code != http.StatusOK || login.User["id"] != reg.User["id"] {
 		t.Errorf("REST login: %d %+v", code, login)
 	}
-	grpcLogin, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: "ada.lovelace@example.com", Password: testPassword})
+	grpcLogin, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: "ada.lovelace@example.com", Password: servertest.Password})
 	if err != nil || grpcLogin.GetUser().GetId() != reg.User["id"] {
 		t.Fatalf("gRPC login: %v %v", grpcLogin, err)
 	}
-	me, err := hmbv1.NewUserServiceClient(s.conn).GetMe(withToken(grpcLogin.AccessToken), &hmbv1.GetMeRequest{})
+	me, err := hmbv1.NewUserServiceClient(s.Conn).GetMe(servertest.WithToken(grpcLogin.AccessToken), &hmbv1.GetMeRequest{})
 	if err != nil || me.GetEmail() != "ada.lovelace@example.com" {
 		t.Errorf("GetMe with the new token: %v %v", me, err)
 	}
@@ -81,9 +82,9 @@ func TestRegisterAndLogin(t *testing.T) {
 // Each bad registration is a 400 naming the field, and creates nothing.
 func TestRegisterRejectsBadInput(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
 	good := func() map[string]any {
-		return map[string]any{"email": newEmail("bad"), "password": testPassword, "first_name": "A", "last_name": "B", "role": "ROLE_JOB_SEEKER"}
+		return map[string]any{"email": servertest.NewEmail("bad"), "password": servertest.Password, "first_name": "A", "last_name": "B", "role": "ROLE_JOB_SEEKER"}
 	}
 	for _, tc := range []struct {
 		name  string
@@ -105,16 +106,16 @@ func TestRegisterRejectsBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			body := good()
 			body[tc.field] = tc.value
-			var e restError
-			code, _ := s.call(t, http.MethodPost, "/api/v1/auth/register", "", body, &e)
+			var e servertest.RestError
+			code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", body, &e)
 			if code != http.StatusBadRequest || e.Error.Status != "INVALID_ARGUMENT" {
 				t.Fatalf("%d %+v; want 400 INVALID_ARGUMENT", code, e.Error)
 			}
 			if !strings.Contains(e.Error.Message, tc.field) {
 				t.Errorf("message %q does not name %s", e.Error.Message, tc.field)
 			}
-			var l restError
-			if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": body["email"], "password": testPassword}, &l); code != http.StatusUnauthorized {
+			var l servertest.RestError
+			if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": body["email"], "password": servertest.Password}, &l); code != http.StatusUnauthorized {
 				t.Errorf("the refused account can sign in: %d", code)
 			}
 		})
@@ -125,28 +126,28 @@ func TestRegisterRejectsBadInput(t *testing.T) {
 // same answer.
 func TestLoginFailuresAreIndistinguishable(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	known := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	gone := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	if _, err := hmbv1.NewUserServiceClient(s.conn).DeleteMe(withToken(gone.AccessToken), &hmbv1.DeleteMeRequest{}); err != nil {
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	known := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	gone := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	if _, err := hmbv1.NewUserServiceClient(s.Conn).DeleteMe(servertest.WithToken(gone.AccessToken), &hmbv1.DeleteMeRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	attempts := map[string]map[string]any{
-		"unknown email":  {"email": newEmail("nobody"), "password": testPassword},
+		"unknown email":  {"email": servertest.NewEmail("nobody"), "password": servertest.Password},
 		"wrong password": {"email": known.User.Email, "password": "not the password"},
-		"deactivated":    {"email": gone.User.Email, "password": testPassword},
+		"deactivated":    {"email": gone.User.Email, "password": servertest.Password},
 	}
-	var bodies []restError
+	var bodies []servertest.RestError
 	for name, body := range attempts {
-		var e restError
-		code, header := s.call(t, http.MethodPost, "/api/v1/auth/login", "", body, &e)
+		var e servertest.RestError
+		code, header := s.Call(t, http.MethodPost, "/api/v1/auth/login", "", body, &e)
 		if code != http.StatusUnauthorized || header.Get("WWW-Authenticate") == "" {
 			t.Errorf("%s: %d, WWW-Authenticate %q", name, code, header.Get("WWW-Authenticate"))
 		}
 		e.Error.RequestID = ""
 		bodies = append(bodies, e)
 
-		_, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: body["email"].(string), Password: body["password"].(string)})
+		_, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: body["email"].(string), Password: body["password"].(string)})
 		if status.Code(err) != codes.Unauthenticated || status.Convert(err).Message() != "the email or password is incorrect" {
 			t.Errorf("%s over gRPC: %v", name, err)
 		}
@@ -160,51 +161,51 @@ func TestLoginFailuresAreIndistinguishable(t *testing.T) {
 
 func TestLoginThrottling(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	// Long enough that five failed sign-ins (a password hash each, slow
 	// under the race detector on a busy machine) fall inside it.
 	cfg.LoginWindow = 8 * time.Second
-	s := start(t, cfg)
-	victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	other := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, cfg)
+	victim := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	other := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 
 	for i := range 5 {
-		var e restError
-		if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": "wrong-" + strconv.Itoa(i)}, &e); code != http.StatusUnauthorized {
+		var e servertest.RestError
+		if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": "wrong-" + strconv.Itoa(i)}, &e); code != http.StatusUnauthorized {
 			t.Fatalf("failure %d: %d", i, code)
 		}
 	}
 	// Locked: even the right password, over both transports.
-	var e restError
-	code, header := s.call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": testPassword}, &e)
+	var e servertest.RestError
+	code, header := s.Call(t, http.MethodPost, "/api/v1/auth/login", "", map[string]any{"email": victim.User.Email, "password": servertest.Password}, &e)
 	retry, _ := strconv.Atoi(header.Get("Retry-After"))
 	if code != http.StatusTooManyRequests || e.Error.Reason != "TOO_MANY_LOGIN_ATTEMPTS" || retry < 1 || retry > 8 {
 		t.Errorf("locked REST login: %d %+v Retry-After %q", code, e.Error, header.Get("Retry-After"))
 	}
-	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: testPassword}); status.Code(err) != codes.ResourceExhausted {
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: servertest.Password}); status.Code(err) != codes.ResourceExhausted {
 		t.Errorf("locked gRPC login: %v", err)
 	}
 	// Other accounts are unaffected.
-	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: other.User.Email, Password: testPassword}); err != nil {
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: other.User.Email, Password: servertest.Password}); err != nil {
 		t.Errorf("another account: %v", err)
 	}
 	// Once the window passes, the right password works again.
-	eventually(t, 20*time.Second, "the lockout ends with its window", func() bool {
-		_, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: testPassword})
+	servertest.Eventually(t, 20*time.Second, "the lockout ends with its window", func() bool {
+		_, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: victim.User.Email, Password: servertest.Password})
 		return err == nil
 	})
 }
 
 func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	first := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	first := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 
 	// REST refresh returns a new pair.
-	var second session
-	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &second); code != http.StatusOK {
+	var second servertest.Session
+	if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &second); code != http.StatusOK {
 		t.Fatalf("refresh: %d", code)
 	}
 	if second.RefreshToken == first.RefreshToken || second.AccessToken == "" {
@@ -216,19 +217,19 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Replaying the first token: 401, and the whole family ends.
-	var e restError
-	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &e)
+	var e servertest.RestError
+	code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/refresh", "", map[string]any{"refresh_token": first.RefreshToken}, &e)
 	if code != http.StatusUnauthorized || e.Error.Reason != "REFRESH_TOKEN_REUSED" {
 		t.Errorf("reuse: %d %+v", code, e.Error)
 	}
 	_, err = authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: third.RefreshToken})
-	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_INVALID" {
+	if status.Code(err) != codes.Unauthenticated || servertest.Reason(err) != "REFRESH_TOKEN_INVALID" {
 		t.Errorf("the newest token of a revoked family: %v", err)
 	}
 	// Garbage is refused cheaply and the same way.
 	for _, bad := range []string{"short", strings.Repeat("A", 43), strings.Repeat("x", 64)} {
 		if _, err := authc.Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: bad}); status.Code(err) != codes.Unauthenticated ||
-			reason(err) != "REFRESH_TOKEN_INVALID" {
+			servertest.Reason(err) != "REFRESH_TOKEN_INVALID" {
 			t.Errorf("refresh %q: %v", bad, err)
 		}
 	}
@@ -238,9 +239,9 @@ func TestRefreshRotatesAndDetectsReuse(t *testing.T) {
 // token is invalid: over REST a browser that withheld the cookie gets here.
 func TestRefreshWithoutToken(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	_, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{})
-	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_MISSING" || !strings.Contains(status.Convert(err).Message(), "no refresh token was sent") {
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	_, err := hmbv1.NewAuthServiceClient(s.Conn).Refresh(context.Background(), &hmbv1.RefreshRequest{})
+	if status.Code(err) != codes.Unauthenticated || servertest.Reason(err) != "REFRESH_TOKEN_MISSING" || !strings.Contains(status.Convert(err).Message(), "no refresh token was sent") {
 		t.Errorf("gRPC refresh without a token: %v; want UNAUTHENTICATED REFRESH_TOKEN_MISSING", err)
 	}
 	for _, tc := range []struct {
@@ -261,8 +262,8 @@ func TestRefreshWithoutToken(t *testing.T) {
 			if tc.body != "" {
 				body = strings.NewReader(tc.body)
 			}
-			code, _, raw := s.do(t, http.MethodPost, "/api/v1/auth/refresh", body, tc.header...)
-			e := decodeError(t, raw)
+			code, _, raw := s.Do(t, http.MethodPost, "/api/v1/auth/refresh", body, tc.header...)
+			e := servertest.DecodeError(t, raw)
 			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || e.Error.Reason != tc.reason {
 				t.Errorf("%d %+v; want 401 UNAUTHENTICATED %s", code, e.Error, tc.reason)
 			}
@@ -276,9 +277,9 @@ func TestRefreshWithoutToken(t *testing.T) {
 // Of concurrent refreshes with one token, exactly one succeeds.
 func TestConcurrentRefresh(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	sess := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	sess := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 	const n = 10
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -305,12 +306,12 @@ func TestConcurrentRefresh(t *testing.T) {
 
 func TestRefreshCookie(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	email := newEmail("cookie")
-	var reg session
-	_, header := s.call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
-		"email": email, "password": testPassword, "first_name": "C", "last_name": "K", "role": "ROLE_JOB_SEEKER"}, &reg)
-	cookie := refreshCookie(t, header)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	email := servertest.NewEmail("cookie")
+	var reg servertest.Session
+	_, header := s.Call(t, http.MethodPost, "/api/v1/auth/register", "", map[string]any{
+		"email": email, "password": servertest.Password, "first_name": "C", "last_name": "K", "role": "ROLE_JOB_SEEKER"}, &reg)
+	cookie := servertest.RefreshCookie(t, header)
 	if cookie.Value != reg.RefreshToken || !cookie.HttpOnly || !cookie.Secure || cookie.SameSite != http.SameSiteLaxMode ||
 		cookie.Path != "/api/v1/auth" || cookie.MaxAge <= 0 {
 		t.Errorf("cookie %+v", cookie)
@@ -318,10 +319,10 @@ func TestRefreshCookie(t *testing.T) {
 
 	// Refresh with the cookie alone.
 	refreshWithCookie := func(value string) (int, http.Header) {
-		req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/refresh", strings.NewReader("{}"))
+		req, _ := http.NewRequest(http.MethodPost, s.Base+"/api/v1/auth/refresh", strings.NewReader("{}"))
 		req.Header.Set("Content-Type", "application/json")
 		req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: value})
-		resp, err := s.http.Do(req)
+		resp, err := s.HTTP.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -332,21 +333,21 @@ func TestRefreshCookie(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("refresh with the cookie: %d", code)
 	}
-	rotated := refreshCookie(t, header)
+	rotated := servertest.RefreshCookie(t, header)
 	if rotated.Value == cookie.Value {
 		t.Error("the cookie did not rotate")
 	}
 
 	// Logout with the cookie clears it and ends the session.
-	req, _ := http.NewRequest(http.MethodPost, s.base+"/api/v1/auth/logout", strings.NewReader("{}"))
+	req, _ := http.NewRequest(http.MethodPost, s.Base+"/api/v1/auth/logout", strings.NewReader("{}"))
 	req.Header.Set("Content-Type", "application/json")
 	req.AddCookie(&http.Cookie{Name: "hmb_refresh", Value: rotated.Value})
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	if cleared := refreshCookie(t, resp.Header); resp.StatusCode != http.StatusOK || cleared.MaxAge >= 0 || cleared.Value != "" {
+	if cleared := servertest.RefreshCookie(t, resp.Header); resp.StatusCode != http.StatusOK || cleared.MaxAge >= 0 || cleared.Value != "" {
 		t.Errorf("logout: %d, cookie %+v; want 200 and a cleared cookie", resp.StatusCode, cleared)
 	}
 	if code, _ := refreshWithCookie(rotated.Value); code != http.StatusUnauthorized {
@@ -355,7 +356,7 @@ func TestRefreshCookie(t *testing.T) {
 
 	// gRPC callers get tokens in the body only.
 	var md metadata.MD
-	if _, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: testPassword}, grpc.Header(&md)); err != nil {
+	if _, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: servertest.Password}, grpc.Header(&md)); err != nil {
 		t.Fatal(err)
 	}
 	for k := range md {
@@ -395,12 +396,12 @@ func TestRefreshCookieSettings(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := testConfig(db)
+			cfg := servertest.Config(db)
 			cfg.RefreshCookieSameSite, cfg.RefreshCookieDomain, cfg.RefreshCookiePartitioned = tc.sameSite, tc.domain, tc.partitioned
-			s := start(t, cfg)
+			s := servertest.Start(t, cfg)
 			post := func(path, body string) []string {
 				t.Helper()
-				req, err := http.NewRequest(http.MethodPost, s.base+path, strings.NewReader(body))
+				req, err := http.NewRequest(http.MethodPost, s.Base+path, strings.NewReader(body))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -408,7 +409,7 @@ func TestRefreshCookieSettings(t *testing.T) {
 				if tc.host != "" {
 					req.Host = tc.host
 				}
-				resp, err := s.http.Do(req)
+				resp, err := s.HTTP.Do(req)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -418,8 +419,8 @@ func TestRefreshCookieSettings(t *testing.T) {
 				}
 				return resp.Header.Values("Set-Cookie")
 			}
-			email := newEmail("cookie-settings")
-			set := post("/api/v1/auth/register", `{"email":"`+email+`","password":"`+testPassword+`","first_name":"C","last_name":"K","role":"ROLE_JOB_SEEKER"}`)
+			email := servertest.NewEmail("cookie-settings")
+			set := post("/api/v1/auth/register", `{"email":"`+email+`","password":"`+servertest.Password+`","first_name":"C","last_name":"K","role":"ROLE_JOB_SEEKER"}`)
 			if len(set) != 1 || !strings.HasPrefix(set[0], "hmb_refresh=") || !strings.HasSuffix(set[0], "; "+tc.want) {
 				t.Errorf("Set-Cookie %q; want hmb_refresh=…; %s", set, tc.want)
 			}
@@ -433,36 +434,25 @@ func TestRefreshCookieSettings(t *testing.T) {
 	}
 }
 
-func refreshCookie(t *testing.T, h http.Header) *http.Cookie {
-	t.Helper()
-	for _, c := range (&http.Response{Header: h}).Cookies() {
-		if c.Name == "hmb_refresh" {
-			return c
-		}
-	}
-	t.Fatalf("no hmb_refresh cookie in %v", h.Values("Set-Cookie"))
-	return nil
-}
-
 func TestLogoutAllAndChangePassword(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	authc := hmbv1.NewAuthServiceClient(s.conn)
-	a := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	b, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: testPassword})
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
+	a := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	b, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: servertest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Wrong current password: 400, nothing changes.
-	var e restError
-	code, _ := s.call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": "nope-nope", "new_password": "a brand new password"}, &e)
+	var e servertest.RestError
+	code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": "nope-nope", "new_password": "a brand new password"}, &e)
 	if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, "current_password") {
 		t.Errorf("wrong current password: %d %+v", code, e.Error)
 	}
 	// Right one: a fresh session comes back; the others end.
-	var fresh session
-	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": testPassword, "new_password": "a brand new password"}, &fresh); code != http.StatusOK {
+	var fresh servertest.Session
+	if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/change-password", a.AccessToken, map[string]any{"current_password": servertest.Password, "new_password": "a brand new password"}, &fresh); code != http.StatusOK {
 		t.Fatalf("change password: %d", code)
 	}
 	for name, tok := range map[string]string{"first": a.RefreshToken, "second": b.RefreshToken} {
@@ -470,7 +460,7 @@ func TestLogoutAllAndChangePassword(t *testing.T) {
 			t.Errorf("%s session after a password change: %v", name, err)
 		}
 	}
-	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: testPassword}); status.Code(err) != codes.Unauthenticated {
+	if _, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: servertest.Password}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("old password still works: %v", err)
 	}
 	c, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: a.User.Email, Password: "a brand new password"})
@@ -479,7 +469,7 @@ func TestLogoutAllAndChangePassword(t *testing.T) {
 	}
 
 	// LogoutAll over gRPC ends every session, the fresh one included.
-	if _, err := authc.LogoutAll(withToken(c.AccessToken), &hmbv1.LogoutAllRequest{}); err != nil {
+	if _, err := authc.LogoutAll(servertest.WithToken(c.AccessToken), &hmbv1.LogoutAllRequest{}); err != nil {
 		t.Fatal(err)
 	}
 	for name, tok := range map[string]string{"fresh": fresh.RefreshToken, "latest": c.RefreshToken} {
@@ -488,7 +478,7 @@ func TestLogoutAllAndChangePassword(t *testing.T) {
 		}
 	}
 	// LogoutAll needs a signed-in caller.
-	if code, _ := s.call(t, http.MethodPost, "/api/v1/auth/logout-all", "", map[string]any{}, nil); code != http.StatusUnauthorized {
+	if code, _ := s.Call(t, http.MethodPost, "/api/v1/auth/logout-all", "", map[string]any{}, nil); code != http.StatusUnauthorized {
 		t.Errorf("LogoutAll without a token: %d", code)
 	}
 }
@@ -497,9 +487,9 @@ func TestLogoutAllAndChangePassword(t *testing.T) {
 // UNAUTHENTICATED, over both transports.
 func TestAccessTokenAttacks(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	user := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	key := auth.KeyFromSecret(testSecret)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	user := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	key := auth.KeyFromSecret(servertest.Secret)
 	mint := func(cfg auth.TokenConfig) string {
 		t.Helper()
 		tokens, err := auth.NewTokens(cfg)
@@ -538,8 +528,8 @@ func TestAccessTokenAttacks(t *testing.T) {
 		{"long run of dots", "Bearer " + strings.Repeat(".", 60000)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, header, body := s.do(t, http.MethodGet, "/api/v1/users/me", nil, "Authorization", tc.header)
-			e := decodeError(t, body)
+			code, header, body := s.Do(t, http.MethodGet, "/api/v1/users/me", nil, "Authorization", tc.header)
+			e := servertest.DecodeError(t, body)
 			if code != http.StatusUnauthorized || e.Error.Status != "UNAUTHENTICATED" || !strings.HasPrefix(header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("REST: %d %+v WWW-Authenticate %q", code, e.Error, header.Get("WWW-Authenticate"))
 			}
@@ -547,7 +537,7 @@ func TestAccessTokenAttacks(t *testing.T) {
 			if tc.header != "" {
 				ctx = metadata.AppendToOutgoingContext(ctx, "authorization", tc.header)
 			}
-			if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+			if _, err := hmbv1.NewUserServiceClient(s.Conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
 				t.Errorf("gRPC: %v", err)
 			}
 		})
@@ -556,15 +546,15 @@ func TestAccessTokenAttacks(t *testing.T) {
 	// UNAUTHENTICATED; a megabyte is refused before it is read: the server
 	// announces the cap, and grpc-go clients keep to it.
 	ctx := metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+strings.Repeat(".", 60<<10))
-	if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+	if _, err := hmbv1.NewUserServiceClient(s.Conn).GetMe(ctx, &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("60 KiB of dots over gRPC: %v", err)
 	}
 	ctx = metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+strings.Repeat(".", 1<<20))
-	if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(ctx, &hmbv1.GetMeRequest{}); err == nil || !strings.Contains(err.Error(), "maximum size (65536 bytes) set by server") {
+	if _, err := hmbv1.NewUserServiceClient(s.Conn).GetMe(ctx, &hmbv1.GetMeRequest{}); err == nil || !strings.Contains(err.Error(), "maximum size (65536 bytes) set by server") {
 		t.Errorf("a megabyte of dots over gRPC: %v", err)
 	}
 	// The genuine token works, so the refusals above are about the tokens.
-	if _, err := hmbv1.NewUserServiceClient(s.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
+	if _, err := hmbv1.NewUserServiceClient(s.Conn).GetMe(servertest.WithToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
 		t.Errorf("genuine token: %v", err)
 	}
 }
@@ -574,21 +564,21 @@ func TestAccessTokenAttacks(t *testing.T) {
 func TestSigningKeyRotation(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	before := start(t, testConfig(url))
-	user := before.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	before := servertest.Start(t, servertest.Config(url))
+	user := before.Register(t, hmbv1.Role_ROLE_EMPLOYER)
 
-	rotated := testConfig(url)
+	rotated := servertest.Config(url)
 	rotated.JWTSecretKey = "the-next-signing-key-0123456789abcdefgh"
-	rotated.JWTPreviousKeys = []string{testSecret}
-	after := start(t, rotated)
-	if _, err := hmbv1.NewUserServiceClient(after.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
+	rotated.JWTPreviousKeys = []string{servertest.Secret}
+	after := servertest.Start(t, rotated)
+	if _, err := hmbv1.NewUserServiceClient(after.Conn).GetMe(servertest.WithToken(user.AccessToken), &hmbv1.GetMeRequest{}); err != nil {
 		t.Errorf("a token signed with the previous key: %v", err)
 	}
 
-	dropped := testConfig(url)
+	dropped := servertest.Config(url)
 	dropped.JWTSecretKey = rotated.JWTSecretKey
-	gone := start(t, dropped)
-	if _, err := hmbv1.NewUserServiceClient(gone.conn).GetMe(withToken(user.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+	gone := servertest.Start(t, dropped)
+	if _, err := hmbv1.NewUserServiceClient(gone.Conn).GetMe(servertest.WithToken(user.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("a token signed with a dropped key: %v", err)
 	}
 }
@@ -597,17 +587,17 @@ func TestSigningKeyRotation(t *testing.T) {
 func TestLoginUpgradesWeakHashes(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	st := openStore(t, url)
-	weak, err := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(context.Background(), testPassword)
+	s := servertest.Start(t, servertest.Config(url))
+	st := servertest.OpenStore(t, url)
+	weak, err := auth.NewHasher(auth.Params{Memory: 1024, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 1).Hash(context.Background(), servertest.Password)
 	if err != nil {
 		t.Fatal(err)
 	}
-	email := newEmail("legacy")
+	email := servertest.NewEmail("legacy")
 	if _, err := st.CreateUser(context.Background(), store.NewUser{Email: email, PasswordHash: weak, Role: "JOB_SEEKER", FirstName: "L", LastName: "G"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: testPassword}); err != nil {
+	if _, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: servertest.Password}); err != nil {
 		t.Fatalf("login with a weakly hashed password: %v", err)
 	}
 	_, hash, err := st.GetCredentials(context.Background(), email)
@@ -619,13 +609,13 @@ func TestLoginUpgradesWeakHashes(t *testing.T) {
 // A refresh token unused for longer than REFRESH_IDLE_TTL is refused.
 func TestRefreshIdleExpiry(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.RefreshIdleTTL = time.Second
-	s := start(t, cfg)
-	sess := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	s := servertest.Start(t, cfg)
+	sess := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 	time.Sleep(1500 * time.Millisecond)
-	_, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: sess.RefreshToken})
-	if status.Code(err) != codes.Unauthenticated || reason(err) != "REFRESH_TOKEN_INVALID" {
+	_, err := hmbv1.NewAuthServiceClient(s.Conn).Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: sess.RefreshToken})
+	if status.Code(err) != codes.Unauthenticated || servertest.Reason(err) != "REFRESH_TOKEN_INVALID" {
 		t.Errorf("an idle-expired refresh token: %v", err)
 	}
 }
@@ -645,35 +635,35 @@ func transportName(rest bool) string {
 }
 
 // login signs in over REST or gRPC. It may run on any goroutine.
-func (s *service) login(t *testing.T, rest bool, email, password string) outcome {
+func login(t *testing.T, s *servertest.Service, rest bool, email, password string) outcome {
 	t.Helper()
 	if rest {
-		return s.restOutcome(t, "/api/v1/auth/login", "", map[string]any{"email": email, "password": password})
+		return restOutcome(t, s, "/api/v1/auth/login", "", map[string]any{"email": email, "password": password})
 	}
-	_, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: password})
+	_, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: email, Password: password})
 	return grpcOutcome(err)
 }
 
 // changePassword changes the password of the token's user over REST or
 // gRPC. It may run on any goroutine.
-func (s *service) changePassword(t *testing.T, rest bool, token, current, next string) outcome {
+func changePassword(t *testing.T, s *servertest.Service, rest bool, token, current, next string) outcome {
 	t.Helper()
 	if rest {
-		return s.restOutcome(t, "/api/v1/auth/change-password", token, map[string]any{"current_password": current, "new_password": next})
+		return restOutcome(t, s, "/api/v1/auth/change-password", token, map[string]any{"current_password": current, "new_password": next})
 	}
-	_, err := hmbv1.NewAuthServiceClient(s.conn).ChangePassword(withToken(token), &hmbv1.ChangePasswordRequest{CurrentPassword: current, NewPassword: next})
+	_, err := hmbv1.NewAuthServiceClient(s.Conn).ChangePassword(servertest.WithToken(token), &hmbv1.ChangePasswordRequest{CurrentPassword: current, NewPassword: next})
 	return grpcOutcome(err)
 }
 
-func (s *service) restOutcome(t *testing.T, path, token string, body map[string]any) outcome {
+func restOutcome(t *testing.T, s *servertest.Service, path, token string, body map[string]any) outcome {
 	t.Helper()
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, s.base+path, bytes.NewReader(b))
+	req, _ := http.NewRequest(http.MethodPost, s.Base+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Errorf("POST %s: %v", path, err)
 		return outcome{reason: "TRANSPORT"}
@@ -682,7 +672,7 @@ func (s *service) restOutcome(t *testing.T, path, token string, body map[string]
 	if resp.StatusCode == http.StatusOK {
 		return outcome{reason: "OK"}
 	}
-	var e restError
+	var e servertest.RestError
 	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
 		t.Errorf("POST %s: %d with a body that is not the error shape: %v", path, resp.StatusCode, err)
 	}
@@ -699,7 +689,7 @@ func grpcOutcome(err error) outcome {
 	if err == nil {
 		return outcome{reason: "OK"}
 	}
-	o := outcome{reason: reason(err)}
+	o := outcome{reason: servertest.Reason(err)}
 	for _, d := range status.Convert(err).Details() {
 		if r, ok := d.(*errdetails.RetryInfo); ok {
 			o.retry = r.GetRetryDelay().AsDuration()
@@ -768,18 +758,18 @@ func holdLoginFailures(t *testing.T, databaseURL string) (waiting func() int, re
 // checked: of 16 at once, exactly LOGIN_MAX_FAILURES are checked.
 func TestLoginLockoutHoldsUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.LoginMaxFailures = 5
 	// Long enough for a burst and its five password checks on a busy
 	// machine under the race detector; the test waits it out once.
 	cfg.LoginWindow = 8 * time.Second
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	for _, rest := range []bool{false, true} {
 		t.Run(transportName(rest), func(t *testing.T) {
 			t.Parallel()
-			victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			victim := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 			got := burst(t, 16, cfg.LoginWindow, func(i int) outcome {
-				return s.login(t, rest, victim.User.Email, "wrong-guess-"+strconv.Itoa(i))
+				return login(t, s, rest, victim.User.Email, "wrong-guess-"+strconv.Itoa(i))
 			})
 			t.Logf("16 simultaneous wrong guesses: %v", got)
 			want := map[string]int{"INVALID_CREDENTIALS": 5, "TOO_MANY_LOGIN_ATTEMPTS": 11}
@@ -788,12 +778,12 @@ func TestLoginLockoutHoldsUnderConcurrency(t *testing.T) {
 			}
 			// Locked: the right password is refused over both transports.
 			for _, rest := range []bool{false, true} {
-				if o := s.login(t, rest, victim.User.Email, testPassword); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" || o.retry <= 0 || o.retry > cfg.LoginWindow {
+				if o := login(t, s, rest, victim.User.Email, servertest.Password); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" || o.retry <= 0 || o.retry > cfg.LoginWindow {
 					t.Errorf("the right password after the burst, over %s: %+v; want TOO_MANY_LOGIN_ATTEMPTS", transportName(rest), o)
 				}
 			}
-			eventually(t, 30*time.Second, "the lockout ends with its window", func() bool {
-				return s.login(t, rest, victim.User.Email, testPassword).reason == "OK"
+			servertest.Eventually(t, 30*time.Second, "the lockout ends with its window", func() bool {
+				return login(t, s, rest, victim.User.Email, servertest.Password).reason == "OK"
 			})
 		})
 	}
@@ -807,25 +797,25 @@ func TestLoginLockoutHoldsUnderConcurrency(t *testing.T) {
 func TestLoginLockoutHoldsWithTheRightPasswordInABurst(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.LoginMaxFailures = 5
 	cfg.LoginWindow = time.Minute
 	// A connection for each attempt, so that all can wait in the database.
 	cfg.DBMaxConns = 20
-	s := start(t, cfg)
-	victim := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	s := servertest.Start(t, cfg)
+	victim := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 	waiting, release := holdLoginFailures(t, url)
 	results := make(chan map[string]int, 1)
 	go func() {
 		results <- burst(t, 16, cfg.LoginWindow, func(i int) outcome {
 			password := "wrong-guess-" + strconv.Itoa(i)
 			if i == 7 {
-				password = testPassword
+				password = servertest.Password
 			}
-			return s.login(t, i%2 == 0, victim.User.Email, password)
+			return login(t, s, i%2 == 0, victim.User.Email, password)
 		})
 	}()
-	eventually(t, 30*time.Second, "all 16 attempts reach the database", func() bool { return waiting() == 16 })
+	servertest.Eventually(t, 30*time.Second, "all 16 attempts reach the database", func() bool { return waiting() == 16 })
 	release()
 	got := <-results
 	t.Logf("16 simultaneous attempts, one right: %v", got)
@@ -839,47 +829,47 @@ func TestLoginLockoutHoldsWithTheRightPasswordInABurst(t *testing.T) {
 // clears the failures.
 func TestChangePasswordCountsTowardLockout(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.LoginMaxFailures = 5
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	const next = "a brand new password"
 	for _, rest := range []bool{false, true} {
 		t.Run(transportName(rest)+"/guesses lock the account", func(t *testing.T) {
 			t.Parallel()
-			stolen := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			stolen := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 			for i := range 5 {
-				if o := s.changePassword(t, rest, stolen.AccessToken, "guess-"+strconv.Itoa(i), next); o.reason != "INVALID_CURRENT_PASSWORD" {
+				if o := changePassword(t, s, rest, stolen.AccessToken, "guess-"+strconv.Itoa(i), next); o.reason != "INVALID_CURRENT_PASSWORD" {
 					t.Fatalf("guess %d: %+v; want INVALID_CURRENT_PASSWORD", i, o)
 				}
 			}
 			for _, rest := range []bool{false, true} {
-				if o := s.changePassword(t, rest, stolen.AccessToken, testPassword, next); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" || o.retry <= 0 {
+				if o := changePassword(t, s, rest, stolen.AccessToken, servertest.Password, next); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" || o.retry <= 0 {
 					t.Errorf("the right current password over %s once locked: %+v; want TOO_MANY_LOGIN_ATTEMPTS", transportName(rest), o)
 				}
-				if o := s.login(t, rest, stolen.User.Email, testPassword); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" {
+				if o := login(t, s, rest, stolen.User.Email, servertest.Password); o.reason != "TOO_MANY_LOGIN_ATTEMPTS" {
 					t.Errorf("sign-in over %s once locked: %+v; want TOO_MANY_LOGIN_ATTEMPTS", transportName(rest), o)
 				}
 			}
 		})
 		t.Run(transportName(rest)+"/the right password clears the failures", func(t *testing.T) {
 			t.Parallel()
-			user := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+			user := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 			for i := range 4 {
-				if o := s.login(t, rest, user.User.Email, "typo-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
+				if o := login(t, s, rest, user.User.Email, "typo-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
 					t.Fatalf("failure %d: %+v", i, o)
 				}
 			}
-			if o := s.changePassword(t, rest, user.AccessToken, testPassword, next); o.reason != "OK" {
+			if o := changePassword(t, s, rest, user.AccessToken, servertest.Password, next); o.reason != "OK" {
 				t.Fatalf("change with the right password: %+v", o)
 			}
 			// Four more failures would lock the account had the first four
 			// not been cleared.
 			for i := range 4 {
-				if o := s.login(t, rest, user.User.Email, "typo-again-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
+				if o := login(t, s, rest, user.User.Email, "typo-again-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
 					t.Fatalf("failure %d after the change: %+v; want INVALID_CREDENTIALS", i, o)
 				}
 			}
-			if o := s.login(t, rest, user.User.Email, next); o.reason != "OK" {
+			if o := login(t, s, rest, user.User.Email, next); o.reason != "OK" {
 				t.Errorf("sign-in with the new password: %+v", o)
 			}
 		})
@@ -890,27 +880,27 @@ func TestChangePasswordCountsTowardLockout(t *testing.T) {
 // the people behind it still sign in with their passwords.
 func TestLoginSlowsAnAddressInsteadOfLockingIt(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.LoginMaxPerAddress = 3
 	cfg.LoginAddressInterval = 200 * time.Millisecond
-	s := start(t, cfg)
-	users := map[bool]*hmbv1.AuthSession{false: s.register(t, hmbv1.Role_ROLE_JOB_SEEKER), true: s.register(t, hmbv1.Role_ROLE_EMPLOYER)}
+	s := servertest.Start(t, cfg)
+	users := map[bool]*hmbv1.AuthSession{false: s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER), true: s.Register(t, hmbv1.Role_ROLE_EMPLOYER)}
 	// Someone without any password sprays guesses from the address every
 	// test client shares, up to its limit.
 	for i := range 3 {
-		if o := s.login(t, i%2 == 0, newEmail("spray"), "guess-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
+		if o := login(t, s, i%2 == 0, servertest.NewEmail("spray"), "guess-"+strconv.Itoa(i)); o.reason != "INVALID_CREDENTIALS" {
 			t.Fatalf("guess %d: %+v; want INVALID_CREDENTIALS", i, o)
 		}
 	}
 	for _, rest := range []bool{false, true} {
 		user := users[rest]
-		if o := s.login(t, rest, user.User.Email, testPassword); o.reason != "OK" {
+		if o := login(t, s, rest, user.User.Email, servertest.Password); o.reason != "OK" {
 			t.Errorf("the right password over %s from the address: %+v; want a session", transportName(rest), o)
 		}
-		if o := s.login(t, rest, user.User.Email, "not my password"); o.reason != "INVALID_CREDENTIALS" {
+		if o := login(t, s, rest, user.User.Email, "not my password"); o.reason != "INVALID_CREDENTIALS" {
 			t.Errorf("a wrong password over %s from the address: %+v; want INVALID_CREDENTIALS", transportName(rest), o)
 		}
-		if o := s.login(t, rest, user.User.Email, testPassword); o.reason != "OK" {
+		if o := login(t, s, rest, user.User.Email, servertest.Password); o.reason != "OK" {
 			t.Errorf("the right password over %s after a typo: %+v; want a session", transportName(rest), o)
 		}
 	}
@@ -920,22 +910,22 @@ func TestLoginSlowsAnAddressInsteadOfLockingIt(t *testing.T) {
 // LOGIN_ADDRESS_INTERVAL, however many it sends at once.
 func TestLoginSpacesAttemptsOfAnAddressOverItsLimit(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.LoginMaxPerAddress = 3
 	// Longer than any request may wait, so an attempt that does not get the
 	// slot at once is refused rather than kept waiting.
 	cfg.LoginAddressInterval = time.Hour
 	cfg.LoginWindow = 2 * time.Hour
-	s := start(t, cfg)
+	s := servertest.Start(t, cfg)
 	for i := range 2 {
-		if o := s.login(t, i%2 == 0, newEmail("spray"), "guess"); o.reason != "INVALID_CREDENTIALS" {
+		if o := login(t, s, i%2 == 0, servertest.NewEmail("spray"), "guess"); o.reason != "INVALID_CREDENTIALS" {
 			t.Fatalf("guess %d: %+v; want INVALID_CREDENTIALS", i, o)
 		}
 	}
 	// The first of the burst reaches the limit; the others find the
 	// address's next slot an hour away.
 	got := burst(t, 8, cfg.LoginAddressInterval, func(i int) outcome {
-		return s.login(t, i%2 == 0, newEmail("burst"), "guess-"+strconv.Itoa(i))
+		return login(t, s, i%2 == 0, servertest.NewEmail("burst"), "guess-"+strconv.Itoa(i))
 	})
 	t.Logf("8 simultaneous attempts from an address at its limit: %v", got)
 	want := map[string]int{"INVALID_CREDENTIALS": 1, "TOO_MANY_ATTEMPTS_FROM_ADDRESS": 7}

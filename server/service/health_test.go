@@ -1,4 +1,4 @@
-package server_test
+package service_test
 
 import (
 	"context"
@@ -14,7 +14,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -22,13 +21,14 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 	"github.com/hiremebahamas/api/store"
 )
 
 func TestHealthEndpoints(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	client := hmbv1.NewHealthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	client := hmbv1.NewHealthServiceClient(s.Conn)
 	ctx := context.Background()
 
 	// gRPC
@@ -47,7 +47,7 @@ func TestHealthEndpoints(t *testing.T) {
 		t.Errorf("CheckServing (-want +got):\n%s", diff)
 	}
 	var db *hmbv1.CheckDatabaseResponse
-	eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
+	servertest.Eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
 		db, err = client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
 		return err == nil
 	})
@@ -76,7 +76,7 @@ func TestHealthEndpoints(t *testing.T) {
 			"build": map[string]any{"version": "dev", "commit": "unknown", "dirty": false, "go_version": runtime.Version(),
 				"commit_time": nil, "build_time": nil}}},
 	} {
-		code, header, body := s.do(t, http.MethodGet, tc.path, nil)
+		code, header, body := s.Do(t, http.MethodGet, tc.path, nil)
 		if code != http.StatusOK {
 			t.Errorf("GET %s: status %d, body %s", tc.path, code, body)
 			continue
@@ -84,7 +84,7 @@ func TestHealthEndpoints(t *testing.T) {
 		if ct := header.Get("Content-Type"); ct != "application/json" {
 			t.Errorf("GET %s: Content-Type %q", tc.path, ct)
 		}
-		got := decode(t, body)
+		got := servertest.Decode(t, body)
 		// Measured values vary; their presence is what matters.
 		if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreMapEntries(func(k string, _ any) bool {
 			return k == "latency_ms" || k == "pool_total_conns" || k == "pool_acquired_conns"
@@ -97,7 +97,7 @@ func TestHealthEndpoints(t *testing.T) {
 			}
 		}
 
-		code, _, body = s.do(t, http.MethodHead, tc.path, nil)
+		code, _, body = s.Do(t, http.MethodHead, tc.path, nil)
 		if code != http.StatusOK || len(body) != 0 {
 			t.Errorf("HEAD %s: status %d, %d body bytes; want 200 and none", tc.path, code, len(body))
 		}
@@ -106,8 +106,8 @@ func TestHealthEndpoints(t *testing.T) {
 
 func TestGRPCHealthProtocol(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	client := grpc_health_v1.NewHealthClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	client := grpc_health_v1.NewHealthClient(s.Conn)
 	ctx := context.Background()
 
 	for _, service := range []string{"", "hiremebahamas.v1.HealthService"} {
@@ -139,18 +139,18 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 	t.Cleanup(cluster.Remove)
 
 	// The service starts while the database is down.
-	cfg := testConfig(cluster.URL())
+	cfg := servertest.Config(cluster.URL())
 	cfg.MigrateOnStart = true
 	cfg.DBConnectTimeout = time.Second
-	s := start(t, cfg)
-	health := grpc_health_v1.NewHealthClient(s.conn)
-	client := hmbv1.NewHealthServiceClient(s.conn)
+	s := servertest.Start(t, cfg)
+	health := grpc_health_v1.NewHealthClient(s.Conn)
+	client := hmbv1.NewHealthServiceClient(s.Conn)
 	ctx := context.Background()
 
 	assertAlive := func(phase string) {
 		t.Helper()
 		for _, path := range []string{"/health", "/live", "/ready"} {
-			if code, _, body := s.do(t, http.MethodGet, path, nil); code != http.StatusOK {
+			if code, _, body := s.Do(t, http.MethodGet, path, nil); code != http.StatusOK {
 				t.Errorf("%s: GET %s = %d %s; want 200", phase, path, code, body)
 			}
 		}
@@ -161,21 +161,21 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 	}
 	assertNotReady := func(phase string) {
 		t.Helper()
-		code, _, body := s.do(t, http.MethodGet, "/ready/db", nil)
+		code, _, body := s.Do(t, http.MethodGet, "/ready/db", nil)
 		if code != http.StatusServiceUnavailable {
 			t.Fatalf("%s: GET /ready/db = %d %s; want 503", phase, code, body)
 		}
-		e := decodeError(t, body)
+		e := servertest.DecodeError(t, body)
 		if e.Error.Status != "UNAVAILABLE" || e.Error.Reason != "DATABASE_UNAVAILABLE" || e.Error.Message == "" {
 			t.Errorf("%s: /ready/db error = %+v; want UNAVAILABLE / DATABASE_UNAVAILABLE with a message", phase, e.Error)
 		}
 		_, err := client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
-		if status.Code(err) != codes.Unavailable || reason(err) != "DATABASE_UNAVAILABLE" {
-			t.Errorf("%s: CheckDatabase error %v (reason %q); want UNAVAILABLE, DATABASE_UNAVAILABLE", phase, err, reason(err))
+		if status.Code(err) != codes.Unavailable || servertest.Reason(err) != "DATABASE_UNAVAILABLE" {
+			t.Errorf("%s: CheckDatabase error %v (reason %q); want UNAVAILABLE, DATABASE_UNAVAILABLE", phase, err, servertest.Reason(err))
 		}
 	}
 	ready := func() bool {
-		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
+		code, _, _ := s.Do(t, http.MethodGet, "/ready/db", nil)
 		return code == http.StatusOK
 	}
 
@@ -185,14 +185,14 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 	if err := cluster.Start(); err != nil {
 		t.Fatal(err)
 	}
-	took := eventually(t, 10*time.Second, "/ready/db turns 200 once the database starts", ready)
+	took := servertest.Eventually(t, 10*time.Second, "/ready/db turns 200 once the database starts", ready)
 	t.Logf("ready %s after the database started", took)
 	assertAlive("database up")
 
 	if err := cluster.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	took = eventually(t, 5*time.Second, "/ready/db turns 503 once the database stops", func() bool { return !ready() })
+	took = servertest.Eventually(t, 5*time.Second, "/ready/db turns 503 once the database stops", func() bool { return !ready() })
 	t.Logf("not ready %s after the database stopped", took)
 	assertAlive("database stopped")
 	assertNotReady("database stopped")
@@ -200,7 +200,7 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 	if err := cluster.Start(); err != nil {
 		t.Fatal(err)
 	}
-	took = eventually(t, 10*time.Second, "/ready/db turns 200 once the database is back", ready)
+	took = servertest.Eventually(t, 10*time.Second, "/ready/db turns 200 once the database is back", ready)
 	t.Logf("ready %s after the database came back", took)
 }
 
@@ -209,17 +209,17 @@ func TestHealthWithDatabaseOutage(t *testing.T) {
 // must not be a way to load the database.
 func TestDatabaseCheckIsShared(t *testing.T) {
 	t.Parallel()
-	cfg := testConfig(pgtest.NewDatabase(t))
+	cfg := servertest.Config(pgtest.NewDatabase(t))
 	cfg.MetricsAddr = "127.0.0.1:0"
-	s := start(t, cfg)
-	client := hmbv1.NewHealthServiceClient(s.conn)
+	s := servertest.Start(t, cfg)
+	client := hmbv1.NewHealthServiceClient(s.Conn)
 	ctx := context.Background()
-	eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
+	servertest.Eventually(t, 10*time.Second, "CheckDatabase succeeds", func() bool {
 		_, err := client.CheckDatabase(ctx, &hmbv1.CheckDatabaseRequest{})
 		return err == nil
 	})
-	metrics := "http://" + s.app.MetricsAddr().String() + "/metrics"
-	acquires := func() float64 { return scrape(t, metrics).value(t, "pgxpool_acquire_count", nil) }
+	metrics := "http://" + s.App.MetricsAddr().String() + "/metrics"
+	acquires := func() float64 { return servertest.Scrape(t, metrics).Value(t, "pgxpool_acquire_count", nil) }
 
 	// Past the second an outcome is kept, the burst finds none and its
 	// callers share the checks they start.
@@ -231,7 +231,7 @@ func TestDatabaseCheckIsShared(t *testing.T) {
 	failures := make(chan string, 2*each)
 	for range each {
 		wg.Go(func() {
-			resp, err := s.http.Get(s.base + "/ready/db")
+			resp, err := s.HTTP.Get(s.Base + "/ready/db")
 			if err != nil {
 				failures <- fmt.Sprintf("GET /ready/db: %v", err)
 				return
@@ -270,21 +270,21 @@ func TestDatabaseCheckIsShared(t *testing.T) {
 func TestReadinessWaitsForMigrations(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewEmptyDatabase(t)
-	s := start(t, testConfig(url))
+	s := servertest.Start(t, servertest.Config(url))
 
-	code, _, body := s.do(t, http.MethodGet, "/ready/db", nil)
+	code, _, body := s.Do(t, http.MethodGet, "/ready/db", nil)
 	if code != http.StatusServiceUnavailable {
 		t.Fatalf("GET /ready/db on an unmigrated database = %d %s; want 503", code, body)
 	}
-	if e := decodeError(t, body); e.Error.Reason != "SCHEMA_OUTDATED" {
+	if e := servertest.DecodeError(t, body); e.Error.Reason != "SCHEMA_OUTDATED" {
 		t.Errorf("reason %q; want SCHEMA_OUTDATED", e.Error.Reason)
 	}
-	_, err := hmbv1.NewHealthServiceClient(s.conn).CheckDatabase(context.Background(), &hmbv1.CheckDatabaseRequest{})
-	if status.Code(err) != codes.Unavailable || reason(err) != "SCHEMA_OUTDATED" {
+	_, err := hmbv1.NewHealthServiceClient(s.Conn).CheckDatabase(context.Background(), &hmbv1.CheckDatabaseRequest{})
+	if status.Code(err) != codes.Unavailable || servertest.Reason(err) != "SCHEMA_OUTDATED" {
 		t.Errorf("CheckDatabase on an unmigrated database: %v; want UNAVAILABLE SCHEMA_OUTDATED", err)
 	}
-	eventually(t, 5*time.Second, "a log line says why the database is not ready", func() bool {
-		for _, rec := range s.logs.lines("database not ready; retrying in the background") {
+	servertest.Eventually(t, 5*time.Second, "a log line says why the database is not ready", func() bool {
+		for _, rec := range s.Logs.Lines("database not ready; retrying in the background") {
 			if strings.Contains(rec["reason"].(string), "schema is at version 0") {
 				return true
 			}
@@ -293,21 +293,11 @@ func TestReadinessWaitsForMigrations(t *testing.T) {
 	})
 
 	// Another instance migrates; this one notices without a restart.
-	cfg := testConfig(url)
+	cfg := servertest.Config(url)
 	cfg.MigrateOnStart = true
-	start(t, cfg)
-	eventually(t, 15*time.Second, "/ready/db turns 200 after migrating", func() bool {
-		code, _, _ := s.do(t, http.MethodGet, "/ready/db", nil)
+	servertest.Start(t, cfg)
+	servertest.Eventually(t, 15*time.Second, "/ready/db turns 200 after migrating", func() bool {
+		code, _, _ := s.Do(t, http.MethodGet, "/ready/db", nil)
 		return code == http.StatusOK
 	})
-}
-
-// reason returns the ErrorInfo reason of a gRPC error.
-func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.Reason
-		}
-	}
-	return ""
 }

@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/boardcache"
+	"github.com/hiremebahamas/api/server/rpc"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -39,8 +41,8 @@ type JobServer struct {
 	// written, through this instance or any other, is dropped from openJobs,
 	// and starts a new generation of pages, any of which it may be on; a
 	// write to jobs not known also starts a new generation of openJobs.
-	openJobs      *boardCache[*hmbv1.Job]
-	pages         *boardCache[*hmbv1.ListJobsResponse]
+	openJobs      *boardcache.Cache[*hmbv1.Job]
+	pages         *boardcache.Cache[*hmbv1.ListJobsResponse]
 	written       atomic.Uint64
 	unknownWrites atomic.Uint64
 }
@@ -48,13 +50,14 @@ type JobServer struct {
 // countsTTL is how stale list totals and board stats may be.
 const countsTTL = 10 * time.Second
 
-func newJobServer(st *store.Store) *JobServer {
+// NewJobServer returns the JobService of st.
+func NewJobServer(st *store.Store) *JobServer {
 	s := &JobServer{store: st, now: time.Now,
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
-	s.openJobs = newBoardCache[*hmbv1.Job](2048, 16<<10, &s.unknownWrites)
-	s.pages = newBoardCache[*hmbv1.ListJobsResponse](128, 48<<10, &s.written)
+	s.openJobs = boardcache.New[*hmbv1.Job](2048, 16<<10, &s.unknownWrites)
+	s.pages = boardcache.New[*hmbv1.ListJobsResponse](128, 48<<10, &s.written)
 	return s
 }
 
@@ -63,20 +66,20 @@ func newJobServer(st *store.Store) *JobServer {
 func (s *JobServer) changed(id string) {
 	s.written.Add(1)
 	if id != "" {
-		s.openJobs.forget(id)
+		s.openJobs.Forget(id)
 	}
 }
 
-// changedInDatabase forgets the answers a committed write to jobs, by
+// ChangedInDatabase forgets the answers a committed write to jobs, by
 // anyone, may have made stale: those of the jobs in ids, or every answer
 // when ids is nil (the jobs written are not known).
-func (s *JobServer) changedInDatabase(ids []string) {
+func (s *JobServer) ChangedInDatabase(ids []string) {
 	if ids == nil {
 		s.unknownWrites.Add(1)
 	}
 	s.written.Add(1)
 	for _, id := range ids {
-		s.openJobs.forget(id)
+		s.openJobs.Forget(id)
 	}
 }
 
@@ -86,12 +89,10 @@ func (s *JobServer) changedInDatabase(ids []string) {
 // late word of it reaches that instance; everyone else shares the cache.
 func readsPastCache(ctx context.Context) bool {
 	c, ok := auth.ClaimsFrom(ctx)
-	return ok && (domain.Role(c.Role) == domain.RoleEmployer || isAdmin(c))
+	return ok && (domain.Role(c.Role) == domain.RoleEmployer || rpc.IsAdmin(c))
 }
 
 var _ hmbv1.JobServiceServer = (*JobServer)(nil)
-
-func isAdmin(c auth.Claims) bool { return domain.Role(c.Role) == domain.RoleAdmin }
 
 // visibleJob loads a job the caller may see: drafts only by their owner and
 // admins; to anyone else a draft does not exist.
@@ -105,11 +106,11 @@ func (s *JobServer) visibleJob(ctx context.Context, id string) (domain.Job, erro
 		if _, signedIn := auth.ClaimsFrom(ctx); !signedIn {
 			return domain.Job{}, hidden
 		}
-		c, _, err := currentCaller(ctx, s.store)
+		c, _, err := rpc.CurrentCaller(ctx, s.store)
 		if err != nil {
 			return domain.Job{}, err
 		}
-		if c.UserID != j.EmployerID && !isAdmin(c) {
+		if c.UserID != j.EmployerID && !rpc.IsAdmin(c) {
 			return domain.Job{}, hidden
 		}
 	}
@@ -118,7 +119,7 @@ func (s *JobServer) visibleJob(ctx context.Context, id string) (domain.Job, erro
 
 // owned loads a job the caller must own (or administer) to change.
 func (s *JobServer) owned(ctx context.Context, id string) (domain.Job, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return domain.Job{}, err
 	}
@@ -126,14 +127,14 @@ func (s *JobServer) owned(ctx context.Context, id string) (domain.Job, error) {
 	if err != nil {
 		return domain.Job{}, err
 	}
-	if j.EmployerID != c.UserID && !isAdmin(c) {
+	if j.EmployerID != c.UserID && !rpc.IsAdmin(c) {
 		return domain.Job{}, domain.Errorf(domain.ErrPermissionDenied, "NOT_JOB_OWNER", "only the employer who posted this job may do that")
 	}
 	return j, nil
 }
 
 func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) (*hmbv1.Job, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +303,7 @@ func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv
 		}
 		return jobToProto(j), nil
 	}
-	cached, ok, at := s.openJobs.lookup(ctx, req.GetId())
+	cached, ok, at := s.openJobs.Lookup(ctx, req.GetId())
 	if ok {
 		return cached, nil
 	}
@@ -312,7 +313,7 @@ func (s *JobServer) GetJob(ctx context.Context, req *hmbv1.GetJobRequest) (*hmbv
 	}
 	pj := jobToProto(j)
 	if j.Status == domain.JobOpen {
-		s.openJobs.add(ctx, at, pj)
+		s.openJobs.Add(ctx, at, pj)
 	}
 	return pj, nil
 }
@@ -431,7 +432,7 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	return s.pages.shared(ctx, string(key), func(ctx context.Context) (*hmbv1.ListJobsResponse, error) {
+	return s.pages.Shared(ctx, string(key), func(ctx context.Context) (*hmbv1.ListJobsResponse, error) {
 		return s.listJobs(ctx, req)
 	})
 }
@@ -440,7 +441,7 @@ func (s *JobServer) ListJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 type jobListPlan struct {
 	query jobListQuery
 	after *domain.JobCursor
-	size  int
+	page  page
 }
 
 // planJobList checks what of a ListJobs request needs no database and puts
@@ -469,12 +470,13 @@ func planJobList(req *hmbv1.ListJobsRequest) (jobListPlan, error) {
 	if order == domain.OrderRelevance && store.TSQuery(f.Query) == "" {
 		return jobListPlan{}, invalidField("order_by", "relevance needs q")
 	}
-	p := jobListPlan{query: jobListQuery{Filter: f, Order: order}, size: pageSize(req.GetPageSize())}
-	if req.GetPageToken() != "" {
-		t, err := decodePageToken(req.GetPageToken(), p.query)
-		if err != nil {
-			return jobListPlan{}, err
-		}
+	query := jobListQuery{Filter: f, Order: order}
+	pg, err := newPage(req.GetPageToken(), req.GetPageSize(), query)
+	if err != nil {
+		return jobListPlan{}, err
+	}
+	p := jobListPlan{query: query, page: pg}
+	if t := pg.after; t != nil {
 		p.after = &domain.JobCursor{Rank: t.Rank, Time: t.Time, Salary: t.Salary, ID: t.ID}
 	}
 	return p, nil
@@ -485,18 +487,16 @@ func (s *JobServer) listJobs(ctx context.Context, req *hmbv1.ListJobsRequest) (*
 	if err != nil {
 		return nil, err
 	}
-	f, query, after, size := p.query.Filter, p.query, p.after, p.size
-	hits, err := s.store.SearchJobs(ctx, f, query.Order, after, size+1)
+	f, after := p.query.Filter, p.after
+	hits, err := s.store.SearchJobs(ctx, f, p.query.Order, after, p.page.limit())
 	if err != nil {
 		return nil, err
 	}
-	resp := &hmbv1.ListJobsResponse{Jobs: make([]*hmbv1.Job, 0, min(len(hits), size))}
-	if len(hits) > size {
-		hits = hits[:size]
-		last := hits[size-1]
-		resp.NextPageToken = pageToken{Time: last.PublishTime, Rank: last.Rank, Salary: max(last.Salary.Min, last.Salary.Max),
-			ID: last.ID, Query: queryDigest(query)}.encode()
-	}
+	resp := &hmbv1.ListJobsResponse{}
+	hits, resp.NextPageToken = pageOf(p.page, hits, func(h domain.JobHit) pageToken {
+		return pageToken{Time: h.PublishTime, Rank: h.Rank, Salary: max(h.Salary.Min, h.Salary.Max), ID: h.ID}
+	})
+	resp.Jobs = make([]*hmbv1.Job, 0, len(hits))
 	for _, h := range hits {
 		resp.Jobs = append(resp.Jobs, jobToProto(h.Job))
 	}

@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"strconv"
@@ -10,38 +10,6 @@ import (
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
-
-// enumName strips an enum value's prefix: JOB_CATEGORY_MARITIME → MARITIME.
-// The zero value becomes "".
-func enumName(full, prefix string, zero bool) string {
-	if zero {
-		return ""
-	}
-	return strings.TrimPrefix(full, prefix)
-}
-
-func enumValue(values map[string]int32, prefix, name string) int32 {
-	if name == "" {
-		return 0
-	}
-	return values[prefix+name]
-}
-
-func categoryName(c hmbv1.JobCategory) string {
-	return enumName(c.String(), "JOB_CATEGORY_", c == 0)
-}
-
-func employmentName(e hmbv1.EmploymentType) string {
-	return enumName(e.String(), "EMPLOYMENT_TYPE_", e == 0)
-}
-
-func jobStatusName(s hmbv1.JobStatus) string { return enumName(s.String(), "JOB_STATUS_", s == 0) }
-
-func periodName(p hmbv1.SalaryPeriod) string { return enumName(p.String(), "SALARY_PERIOD_", p == 0) }
-
-func appStatusName(s hmbv1.ApplicationStatus) string {
-	return enumName(s.String(), "APPLICATION_STATUS_", s == 0)
-}
 
 // optionalTimestamp leaves an unset (zero) time out of the message.
 func optionalTimestamp(t time.Time) *timestamppb.Timestamp {
@@ -64,11 +32,11 @@ func jobToProto(j domain.Job) *hmbv1.Job {
 	p := &hmbv1.Job{
 		Id: j.ID, EmployerId: j.EmployerID, Company: j.Company, Title: j.Title, Description: j.Description,
 		Requirements: j.Requirements, Benefits: j.Benefits,
-		Category:       hmbv1.JobCategory(enumValue(hmbv1.JobCategory_value, "JOB_CATEGORY_", j.Category)),
-		EmploymentType: hmbv1.EmploymentType(enumValue(hmbv1.EmploymentType_value, "EMPLOYMENT_TYPE_", j.EmploymentType)),
+		Category:       enumValue[hmbv1.JobCategory](hmbv1.JobCategory_value, "JOB_CATEGORY_", j.Category),
+		EmploymentType: enumValue[hmbv1.EmploymentType](hmbv1.EmploymentType_value, "EMPLOYMENT_TYPE_", j.EmploymentType),
 		Island:         islandToProto(j.Island),
 		Location:       j.Location, Remote: j.Remote, Skills: j.Skills,
-		Status:      hmbv1.JobStatus(enumValue(hmbv1.JobStatus_value, "JOB_STATUS_", j.Status)),
+		Status:      enumValue[hmbv1.JobStatus](hmbv1.JobStatus_value, "JOB_STATUS_", j.Status),
 		PublishTime: optionalTimestamp(j.PublishTime),
 		ExpireTime:  optionalTimestamp(j.ExpireTime),
 		CreateTime:  timestamppb.New(j.CreateTime),
@@ -77,7 +45,7 @@ func jobToProto(j domain.Job) *hmbv1.Job {
 	}
 	if j.Salary != (domain.Salary{Currency: j.Salary.Currency}) || j.Salary.Period != "" {
 		p.Salary = &hmbv1.Salary{Min: j.Salary.Min, Max: j.Salary.Max, Currency: j.Salary.Currency,
-			Period: hmbv1.SalaryPeriod(enumValue(hmbv1.SalaryPeriod_value, "SALARY_PERIOD_", j.Salary.Period))}
+			Period: enumValue[hmbv1.SalaryPeriod](hmbv1.SalaryPeriod_value, "SALARY_PERIOD_", j.Salary.Period)}
 	}
 	if p.Skills == nil {
 		p.Skills = []string{}
@@ -89,7 +57,7 @@ func applicationToProto(a domain.Application) *hmbv1.Application {
 	return &hmbv1.Application{
 		Id: a.ID, JobId: a.JobID, JobTitle: a.JobTitle, ApplicantId: a.ApplicantID, CoverLetter: a.CoverLetter,
 		ResumeUrl:  a.ResumeURL,
-		Status:     hmbv1.ApplicationStatus(enumValue(hmbv1.ApplicationStatus_value, "APPLICATION_STATUS_", a.Status)),
+		Status:     enumValue[hmbv1.ApplicationStatus](hmbv1.ApplicationStatus_value, "APPLICATION_STATUS_", a.Status),
 		CreateTime: timestamppb.New(a.CreateTime), UpdateTime: timestamppb.New(a.UpdateTime),
 	}
 }

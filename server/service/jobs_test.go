@@ -1,4 +1,4 @@
-package server_test
+package service_test
 
 import (
 	"context"
@@ -16,69 +16,16 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
-	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
-
-// board is a service with an employer, a second employer, a seeker and an
-// admin signed in.
-type board struct {
-	*service
-	jobs                    hmbv1.JobServiceClient
-	employer, rival, seeker *hmbv1.AuthSession
-	admin                   string // access token
-	url                     string // the database's
-}
-
-func newBoard(t *testing.T) *board {
-	t.Helper()
-	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	b := &board{service: s, jobs: hmbv1.NewJobServiceClient(s.conn), url: url}
-	b.employer = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	b.rival = s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	b.seeker = s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	admin := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	promote(t, url, admin.User.Id)
-	login, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: admin.User.Email, Password: testPassword})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.admin = login.AccessToken
-	return b
-}
-
-// post creates an open job as the employer from a template.
-func (b *board) post(t *testing.T, j *hmbv1.Job) *hmbv1.Job {
-	t.Helper()
-	if j.Company == "" {
-		j.Company = "Coral Reef Resort"
-	}
-	if j.Description == "" {
-		j.Description = "Join our team on the beach."
-	}
-	if j.Category == 0 {
-		j.Category = hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY
-	}
-	if j.EmploymentType == 0 {
-		j.EmploymentType = hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME
-	}
-	if j.Island == 0 {
-		j.Island = hmbv1.Island_ISLAND_NEW_PROVIDENCE
-	}
-	got, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: j})
-	if err != nil {
-		t.Fatalf("CreateJob(%q): %v", j.Title, err)
-	}
-	return got
-}
 
 func TestJobLifecycle(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 
 	// REST create, as the frontend does.
 	var created map[string]any
-	code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, map[string]any{
+	code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs", b.Employer.AccessToken, map[string]any{
 		"title": "Night Auditor", "description": "Balance the books overnight.", "category": "JOB_CATEGORY_HOSPITALITY",
 		"employment_type": "EMPLOYMENT_TYPE_FULL_TIME", "island": "ISLAND_EXUMA", "company": "Sandals Emerald Bay",
 		"salary": map[string]any{"min": 30000, "max": 38000, "period": "SALARY_PERIOD_YEARLY"},
@@ -98,102 +45,102 @@ func TestJobLifecycle(t *testing.T) {
 
 	// Public read over both transports.
 	var got map[string]any
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, &got); code != http.StatusOK || got["title"] != "Night Auditor" {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, &got); code != http.StatusOK || got["title"] != "Night Auditor" {
 		t.Errorf("GET /jobs/{id}: %d %v", code, got)
 	}
-	job, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id})
+	job, err := b.Jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	// Update with the etag; a stale etag is ABORTED (409).
-	updated, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+	updated, err := b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{
 		Job: &hmbv1.Job{Id: id, Title: "Senior Night Auditor", Etag: job.Etag}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
 	})
 	if err != nil || updated.Title != "Senior Night Auditor" || updated.Etag == job.Etag || updated.Company != "Sandals Emerald Bay" {
 		t.Fatalf("UpdateJob: %v %v", updated, err)
 	}
-	var e restError
-	code, _ = b.call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.employer.AccessToken, map[string]any{"title": "x", "etag": job.Etag}, &e)
+	var e servertest.RestError
+	code, _ = b.Call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.Employer.AccessToken, map[string]any{"title": "x", "etag": job.Etag}, &e)
 	if code != http.StatusConflict || e.Error.Status != "ABORTED" {
 		t.Errorf("stale etag: %d %+v", code, e.Error)
 	}
 	// Someone else's job: 403, over both transports; nothing changes.
-	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.rival.AccessToken, map[string]any{"title": "Hijacked"}, &e); code != http.StatusForbidden {
+	if code, _ := b.Call(t, http.MethodPatch, "/api/v1/jobs/"+id, b.Rival.AccessToken, map[string]any{"title": "Hijacked"}, &e); code != http.StatusForbidden {
 		t.Errorf("rival PATCH: %d", code)
 	}
-	if _, err := b.jobs.DeleteJob(withToken(b.rival.AccessToken), &hmbv1.DeleteJobRequest{Id: id}); status.Code(err) != codes.PermissionDenied {
+	if _, err := b.Jobs.DeleteJob(servertest.WithToken(b.Rival.AccessToken), &hmbv1.DeleteJobRequest{Id: id}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("rival DeleteJob: %v", err)
 	}
-	if _, err := b.jobs.UpdateJob(withToken(b.seeker.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Title: "x"},
+	if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Seeker.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Title: "x"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("seeker UpdateJob: %v", err)
 	}
 	// Close it: it leaves the board and its posting; admins may change it.
-	if _, err := b.jobs.UpdateJob(withToken(b.admin), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
+	if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Admin), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
 		t.Fatalf("admin closes: %v", err)
 	}
-	if _, err := b.jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: id}); status.Code(err) != codes.NotFound {
+	if _, err := b.Jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: id}); status.Code(err) != codes.NotFound {
 		t.Errorf("posting of a closed job: %v", err)
 	}
 	// CLOSED cannot go back to DRAFT.
-	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT},
+	if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: id, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("CLOSED → DRAFT: %v", err)
 	}
 	// Delete: gone for everyone.
-	if code, _ := b.call(t, http.MethodDelete, "/api/v1/jobs/"+id, b.employer.AccessToken, nil, nil); code != http.StatusOK {
+	if code, _ := b.Call(t, http.MethodDelete, "/api/v1/jobs/"+id, b.Employer.AccessToken, nil, nil); code != http.StatusOK {
 		t.Errorf("DELETE: %d", code)
 	}
-	if _, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id}); status.Code(err) != codes.NotFound {
+	if _, err := b.Jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: id}); status.Code(err) != codes.NotFound {
 		t.Errorf("after delete: %v", err)
 	}
 }
 
 func TestDraftsAndIdempotentCreate(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	ctx := withToken(b.employer.AccessToken)
+	b := servertest.NewBoard(t)
+	ctx := servertest.WithToken(b.Employer.AccessToken)
 	req := &hmbv1.CreateJobRequest{RequestId: "7b0e7f52-2f0b-4a52-9a47-0d1c0f3c5a11", Job: &hmbv1.Job{
 		Title: "Dive Master", Description: "Lead dives.", Company: "Stuart Cove's", Category: hmbv1.JobCategory_JOB_CATEGORY_TOURISM,
 		EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_SEASONAL, Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
 		Status: hmbv1.JobStatus_JOB_STATUS_DRAFT,
 	}}
-	first, err := b.jobs.CreateJob(ctx, req)
+	first, err := b.Jobs.CreateJob(ctx, req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := b.jobs.CreateJob(ctx, req)
+	again, err := b.Jobs.CreateJob(ctx, req)
 	if err != nil || again.Id != first.Id {
 		t.Errorf("retry with the same request_id: %v %v; want job %s", again, err, first.Id)
 	}
 	// A draft is invisible to others, visible to its owner and admins.
-	for name, token := range map[string]string{"anonymous": "", "rival": b.rival.AccessToken, "seeker": b.seeker.AccessToken} {
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusNotFound {
+	for name, token := range map[string]string{"anonymous": "", "rival": b.Rival.AccessToken, "seeker": b.Seeker.AccessToken} {
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusNotFound {
 			t.Errorf("%s reads a draft: %d", name, code)
 		}
 	}
-	for name, token := range map[string]string{"owner": b.employer.AccessToken, "admin": b.admin} {
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusOK {
+	for name, token := range map[string]string{"owner": b.Employer.AccessToken, "admin": b.Admin} {
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+first.Id, token, nil, nil); code != http.StatusOK {
 			t.Errorf("%s reads the draft: %d", name, code)
 		}
 	}
 	// Publishing sets the publish time.
-	open, err := b.jobs.UpdateJob(ctx, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: first.Id, Status: hmbv1.JobStatus_JOB_STATUS_OPEN},
+	open, err := b.Jobs.UpdateJob(ctx, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: first.Id, Status: hmbv1.JobStatus_JOB_STATUS_OPEN},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
 	if err != nil || open.PublishTime == nil || open.ExpireTime == nil {
 		t.Errorf("publish: %v %v", open, err)
 	}
 	// Seekers cannot post.
-	if _, err := b.jobs.CreateJob(withToken(b.seeker.AccessToken), &hmbv1.CreateJobRequest{Job: req.Job}); status.Code(err) != codes.PermissionDenied {
+	if _, err := b.Jobs.CreateJob(servertest.WithToken(b.Seeker.AccessToken), &hmbv1.CreateJobRequest{Job: req.Job}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("seeker CreateJob: %v", err)
 	}
 }
 
 func TestJobBadInput(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 	good := func() map[string]any {
 		return map[string]any{"title": "Chef", "description": "Cook.", "category": "JOB_CATEGORY_HOSPITALITY", "company": "Graycliff",
 			"employment_type": "EMPLOYMENT_TYPE_FULL_TIME", "island": "ISLAND_NEW_PROVIDENCE"}
@@ -216,27 +163,27 @@ func TestJobBadInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			body := good()
 			body[tc.field] = tc.value
-			var e restError
-			code, _ := b.call(t, http.MethodPost, "/api/v1/jobs", b.employer.AccessToken, body, &e)
+			var e servertest.RestError
+			code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs", b.Employer.AccessToken, body, &e)
 			field := strings.Split(tc.field, ".")[0]
 			if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, field) && !strings.Contains(e.Error.Message, "max") {
 				t.Errorf("%d %+v; want 400 naming %s", code, e.Error, field)
 			}
 		})
 	}
-	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.employer.User.Id})
+	resp, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.Employer.User.Id})
 	if err != nil || len(resp.Jobs) != 0 {
 		t.Errorf("refused jobs were stored: %v %v", resp, err)
 	}
 	for _, q := range []string{"page_size=-1", "page_size=101", "island=ISLAND_ATLANTIS", "order_by=cheapest",
 		"q=" + strings.Repeat("q", 257), "page_token=garbage", "employer_id=not-a-uuid", "order_by=relevance"} {
-		var e restError
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs?"+q, "", nil, &e); code != http.StatusBadRequest {
+		var e servertest.RestError
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs?"+q, "", nil, &e); code != http.StatusBadRequest {
 			t.Errorf("GET /jobs?%.40s: %d; want 400", q, code)
 		}
 	}
 	for _, id := range []string{"not-a-uuid", "1"} {
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, nil); code != http.StatusBadRequest {
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+id, "", nil, nil); code != http.StatusBadRequest {
 			t.Errorf("GET /jobs/%s: %d; want 400", id, code)
 		}
 	}
@@ -244,9 +191,9 @@ func TestJobBadInput(t *testing.T) {
 
 func TestListJobs(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 	mk := func(title string, island hmbv1.Island, cat hmbv1.JobCategory, et hmbv1.EmploymentType, remote bool, maxPay float64, skills ...string) string {
-		return b.post(t, &hmbv1.Job{Title: title, Island: island, Category: cat, EmploymentType: et, Remote: remote, Skills: skills,
+		return b.Post(t, &hmbv1.Job{Title: title, Island: island, Category: cat, EmploymentType: et, Remote: remote, Skills: skills,
 			Salary: &hmbv1.Salary{Min: maxPay / 2, Max: maxPay, Period: hmbv1.SalaryPeriod_SALARY_PERIOD_YEARLY}}).Id
 	}
 	bartender := mk("Bartender", hmbv1.Island_ISLAND_NEW_PROVIDENCE, hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, hmbv1.EmploymentType_EMPLOYMENT_TYPE_PART_TIME, false, 30000, "mixology")
@@ -254,7 +201,7 @@ func TestListJobs(t *testing.T) {
 	captain := mk("Boat Captain", hmbv1.Island_ISLAND_EXUMA, hmbv1.JobCategory_JOB_CATEGORY_MARITIME, hmbv1.EmploymentType_EMPLOYMENT_TYPE_SEASONAL, false, 60000, "navigation")
 	teller := mk("Bank Teller", hmbv1.Island_ISLAND_GRAND_BAHAMA, hmbv1.JobCategory_JOB_CATEGORY_BANKING_FINANCE, hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME, false, 35000)
 	// A draft never lists.
-	if _, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Hidden bartender", Description: "d",
+	if _, err := b.Jobs.CreateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Hidden bartender", Description: "d",
 		Company: "c", Category: 1, EmploymentType: 1, Island: 1, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT}}); err != nil {
 		t.Fatal(err)
 	}
@@ -285,9 +232,9 @@ func TestListJobs(t *testing.T) {
 		{"skills", &hmbv1.ListJobsRequest{Q: "postgresql"}, []string{developer}},
 		{"syntax characters are separators", &hmbv1.ListJobsRequest{Q: "bank & (tell):*'"}, []string{teller}},
 		{"posted within", &hmbv1.ListJobsRequest{PostedWithinDays: 1, Island: []hmbv1.Island{hmbv1.Island_ISLAND_EXUMA}}, []string{captain}},
-		{"employer", &hmbv1.ListJobsRequest{EmployerId: b.rival.User.Id}, nil},
+		{"employer", &hmbv1.ListJobsRequest{EmployerId: b.Rival.User.Id}, nil},
 	} {
-		resp, err := b.jobs.ListJobs(context.Background(), tc.req)
+		resp, err := b.Jobs.ListJobs(context.Background(), tc.req)
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue
@@ -300,8 +247,8 @@ func TestListJobs(t *testing.T) {
 		}
 	}
 	// Relevance ranks a title match above a description-only one.
-	b.post(t, &hmbv1.Job{Title: "Hotel Manager", Description: "Oversee the bartender team and the front desk."})
-	resp, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{Q: "bartender"})
+	b.Post(t, &hmbv1.Job{Title: "Hotel Manager", Description: "Oversee the bartender team and the front desk."})
+	resp, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{Q: "bartender"})
 	if err != nil || len(resp.Jobs) != 2 || resp.Jobs[0].Id != bartender {
 		t.Errorf("relevance: %v %v", ids(resp), err)
 	}
@@ -317,22 +264,22 @@ func TestListJobs(t *testing.T) {
 			} `json:"island"`
 		} `json:"facets"`
 	}
-	code, _ := b.call(t, http.MethodGet, "/api/v1/jobs?island=ISLAND_NEW_PROVIDENCE&island=ISLAND_EXUMA&facets=true", "", nil, &page)
+	code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs?island=ISLAND_NEW_PROVIDENCE&island=ISLAND_EXUMA&facets=true", "", nil, &page)
 	if code != http.StatusOK || page.Total != 4 || len(page.Facets.Island) != 2 || page.Facets.Island[0].Value != "ISLAND_NEW_PROVIDENCE" || page.Facets.Island[0].Count != 3 {
 		t.Errorf("REST list with facets: %d %+v", code, page)
 	}
 
 	// Pages of 2 stay stable while jobs are added meanwhile.
-	first, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2})
+	first, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2})
 	if err != nil || len(first.Jobs) != 2 || first.NextPageToken == "" {
 		t.Fatalf("first page: %v %v", first, err)
 	}
-	b.post(t, &hmbv1.Job{Title: "Newcomer"})
+	b.Post(t, &hmbv1.Job{Title: "Newcomer"})
 	var seen []string
 	seen = append(seen, ids(first)...)
 	token := first.NextPageToken
 	for token != "" {
-		next, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: token})
+		next, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: token})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -344,14 +291,14 @@ func TestListJobs(t *testing.T) {
 	}
 	// Every order pages through its matches once each, page by page.
 	for _, req := range []*hmbv1.ListJobsRequest{{Q: "bartender"}, {OrderBy: "salary"}, {OrderBy: "newest", Island: []hmbv1.Island{hmbv1.Island_ISLAND_NEW_PROVIDENCE}}} {
-		all, err := b.jobs.ListJobs(context.Background(), req)
+		all, err := b.Jobs.ListJobs(context.Background(), req)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var paged []string
 		req.PageSize = 1
 		for {
-			page, err := b.jobs.ListJobs(context.Background(), req)
+			page, err := b.Jobs.ListJobs(context.Background(), req)
 			if err != nil {
 				t.Fatalf("%v: %v", req, err)
 			}
@@ -366,24 +313,24 @@ func TestListJobs(t *testing.T) {
 	}
 
 	// A token is bound to its query.
-	if _, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: first.NextPageToken, OrderBy: "salary"}); status.Code(err) != codes.InvalidArgument {
+	if _, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{PageSize: 2, PageToken: first.NextPageToken, OrderBy: "salary"}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("token with another order: %v", err)
 	}
 }
 
 func TestJobStatsAndPosting(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	job := b.post(t, &hmbv1.Job{Title: "Remote Accountant", Remote: true, Location: "Nassau", Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
+	b := servertest.NewBoard(t)
+	job := b.Post(t, &hmbv1.Job{Title: "Remote Accountant", Remote: true, Location: "Nassau", Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE,
 		EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_CONTRACT,
 		Salary:         &hmbv1.Salary{Min: 25, Max: 40, Period: hmbv1.SalaryPeriod_SALARY_PERIOD_HOURLY}})
-	b.post(t, &hmbv1.Job{Title: "Second"})
+	b.Post(t, &hmbv1.Job{Title: "Second"})
 	var stats map[string]any
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/stats", "", nil, &stats); code != http.StatusOK ||
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/stats", "", nil, &stats); code != http.StatusOK ||
 		stats["active_jobs"] != 2.0 || stats["companies_hiring"] != 1.0 || stats["new_this_week"] != 2.0 {
 		t.Errorf("stats: %d %v", code, stats)
 	}
-	code, header, body := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
+	code, header, body := b.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
 	if code != http.StatusOK || header.Get("Content-Type") != "application/ld+json" {
 		t.Fatalf("posting: %d %s %s", code, header.Get("Content-Type"), body)
 	}
@@ -399,154 +346,154 @@ func TestJobStatsAndPosting(t *testing.T) {
 		t.Errorf("JSON-LD: %s", body)
 	}
 	// An expired job has no posting.
-	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+	if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{
 		Job:        &hmbv1.Job{Id: job.Id, ExpireTime: timestamppb.New(time.Now().Add(time.Second))},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"expire_time"}}}); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 5*time.Second, "an expired job's posting is gone", func() bool {
-		code, _, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
+	servertest.Eventually(t, 5*time.Second, "an expired job's posting is gone", func() bool {
+		code, _, _ := b.Do(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/posting", nil)
 		return code == http.StatusNotFound
 	})
 }
 
 func TestApplications(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	job := b.post(t, &hmbv1.Job{Title: "Front Desk Agent"})
-	seeker := withToken(b.seeker.AccessToken)
+	b := servertest.NewBoard(t)
+	job := b.Post(t, &hmbv1.Job{Title: "Front Desk Agent"})
+	seeker := servertest.WithToken(b.Seeker.AccessToken)
 
 	// Apply over REST; a second application is 409.
 	var app map[string]any
-	code, _ := b.call(t, http.MethodPost, "/api/v1/jobs/"+job.Id+"/applications", b.seeker.AccessToken,
+	code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs/"+job.Id+"/applications", b.Seeker.AccessToken,
 		map[string]any{"cover_letter": "I love people.", "resume_url": "https://example.com/cv.pdf"}, &app)
 	if code != http.StatusOK || app["status"] != "APPLICATION_STATUS_SUBMITTED" || app["job_title"] != "Front Desk Agent" {
 		t.Fatalf("apply: %d %v", code, app)
 	}
 	appID := app["id"].(string)
-	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.AlreadyExists {
+	if _, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.AlreadyExists {
 		t.Errorf("second application: %v", err)
 	}
 	// Employers cannot apply.
-	if _, err := b.jobs.ApplyToJob(withToken(b.rival.AccessToken), &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
+	if _, err := b.Jobs.ApplyToJob(servertest.WithToken(b.Rival.AccessToken), &hmbv1.ApplyToJobRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("employer applies: %v", err)
 	}
 
 	// Who sees the applications.
-	if list, err := b.jobs.ListJobApplications(withToken(b.employer.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); err != nil || len(list.Applications) != 1 {
+	if list, err := b.Jobs.ListJobApplications(servertest.WithToken(b.Employer.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); err != nil || len(list.Applications) != 1 {
 		t.Errorf("owner lists: %v %v", list, err)
 	}
-	if _, err := b.jobs.ListJobApplications(withToken(b.rival.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
+	if _, err := b.Jobs.ListJobApplications(servertest.WithToken(b.Rival.AccessToken), &hmbv1.ListJobApplicationsRequest{JobId: job.Id}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("rival lists: %v", err)
 	}
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/applications", b.seeker.AccessToken, nil, nil); code != http.StatusForbidden {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+job.Id+"/applications", b.Seeker.AccessToken, nil, nil); code != http.StatusForbidden {
 		t.Errorf("seeker lists the job's applications: %d", code)
 	}
 	var mine struct {
 		Applications []map[string]any `json:"applications"`
 	}
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/users/me/applications", b.seeker.AccessToken, nil, &mine); code != http.StatusOK || len(mine.Applications) != 1 {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/users/me/applications", b.Seeker.AccessToken, nil, &mine); code != http.StatusOK || len(mine.Applications) != 1 {
 		t.Errorf("my applications: %d %v", code, mine)
 	}
 	// GetJob never embeds applications.
 	var public map[string]any
-	b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &public)
+	b.Call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &public)
 	if _, ok := public["applications"]; ok {
 		t.Error("GetJob embeds applications")
 	}
 
 	// The pipeline: every allowed move, and refused ones.
 	move := func(token, to string) int {
-		code, _ := b.call(t, http.MethodPatch, "/api/v1/applications/"+appID, token, map[string]any{"status": to}, nil)
+		code, _ := b.Call(t, http.MethodPatch, "/api/v1/applications/"+appID, token, map[string]any{"status": to}, nil)
 		return code
 	}
-	if code := move(b.employer.AccessToken, "APPLICATION_STATUS_OFFERED"); code != http.StatusBadRequest {
+	if code := move(b.Employer.AccessToken, "APPLICATION_STATUS_OFFERED"); code != http.StatusBadRequest {
 		t.Errorf("SUBMITTED → OFFERED: %d; want 400", code)
 	}
-	if code := move(b.rival.AccessToken, "APPLICATION_STATUS_REVIEWING"); code != http.StatusNotFound {
+	if code := move(b.Rival.AccessToken, "APPLICATION_STATUS_REVIEWING"); code != http.StatusNotFound {
 		t.Errorf("rival moves: %d; want 404", code)
 	}
 	for _, to := range []string{"REVIEWING", "INTERVIEW", "OFFERED", "HIRED"} {
-		if code := move(b.employer.AccessToken, "APPLICATION_STATUS_"+to); code != http.StatusOK {
+		if code := move(b.Employer.AccessToken, "APPLICATION_STATUS_"+to); code != http.StatusOK {
 			t.Fatalf("→ %s: %d", to, code)
 		}
 	}
-	if code := move(b.employer.AccessToken, "APPLICATION_STATUS_REJECTED"); code != http.StatusBadRequest {
+	if code := move(b.Employer.AccessToken, "APPLICATION_STATUS_REJECTED"); code != http.StatusBadRequest {
 		t.Errorf("HIRED → REJECTED: %d; want 400", code)
 	}
-	if _, err := b.jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: appID}); status.Code(err) != codes.FailedPrecondition {
+	if _, err := b.Jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: appID}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("withdraw after hire: %v", err)
 	}
 
 	// A second job: rejection from an open stage, and withdrawal.
-	other := b.post(t, &hmbv1.Job{Title: "Concierge"})
-	a2, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: other.Id, CoverLetter: "Hi"})
+	other := b.Post(t, &hmbv1.Job{Title: "Concierge"})
+	a2, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: other.Id, CoverLetter: "Hi"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.jobs.WithdrawApplication(withToken(b.employer.AccessToken), &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); status.Code(err) != codes.NotFound {
+	if got, err := b.Jobs.WithdrawApplication(servertest.WithToken(b.Employer.AccessToken), &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); status.Code(err) != codes.NotFound {
 		t.Errorf("employer withdraws for the applicant: %v %v", got, err)
 	}
-	if got, err := b.jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); err != nil || got.Status != hmbv1.ApplicationStatus_APPLICATION_STATUS_WITHDRAWN {
+	if got, err := b.Jobs.WithdrawApplication(seeker, &hmbv1.WithdrawApplicationRequest{Id: a2.Id}); err != nil || got.Status != hmbv1.ApplicationStatus_APPLICATION_STATUS_WITHDRAWN {
 		t.Errorf("withdraw: %v %v", got, err)
 	}
-	a3job := b.post(t, &hmbv1.Job{Title: "Housekeeper"})
-	a3, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: a3job.Id})
+	a3job := b.Post(t, &hmbv1.Job{Title: "Housekeeper"})
+	a3, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: a3job.Id})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := b.jobs.UpdateApplicationStatus(withToken(b.employer.AccessToken), &hmbv1.UpdateApplicationStatusRequest{Id: a3.Id,
+	if got, err := b.Jobs.UpdateApplicationStatus(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateApplicationStatusRequest{Id: a3.Id,
 		Status: hmbv1.ApplicationStatus_APPLICATION_STATUS_REJECTED}); err != nil || got.Status != hmbv1.ApplicationStatus_APPLICATION_STATUS_REJECTED {
 		t.Errorf("reject: %v %v", got, err)
 	}
 
 	// A closed job takes no applications.
-	closed := b.post(t, &hmbv1.Job{Title: "Closed"})
-	b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: closed.Id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
+	closed := b.Post(t, &hmbv1.Job{Title: "Closed"})
+	b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: closed.Id, Status: hmbv1.JobStatus_JOB_STATUS_CLOSED},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}})
-	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: closed.Id}); status.Code(err) != codes.FailedPrecondition {
+	if _, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: closed.Id}); status.Code(err) != codes.FailedPrecondition {
 		t.Errorf("apply to a closed job: %v", err)
 	}
 }
 
 func TestSavedJobs(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
+	b := servertest.NewBoard(t)
 	var ids []string
 	for i := range 3 {
-		ids = append(ids, b.post(t, &hmbv1.Job{Title: fmt.Sprintf("Job %d", i)}).Id)
+		ids = append(ids, b.Post(t, &hmbv1.Job{Title: fmt.Sprintf("Job %d", i)}).Id)
 	}
 	for _, id := range append(ids, ids[0]) { // saving twice is fine
-		if code, _ := b.call(t, http.MethodPut, "/api/v1/users/me/saved-jobs/"+id, b.seeker.AccessToken, nil, nil); code != http.StatusOK {
+		if code, _ := b.Call(t, http.MethodPut, "/api/v1/users/me/saved-jobs/"+id, b.Seeker.AccessToken, nil, nil); code != http.StatusOK {
 			t.Fatalf("save %s: %d", id, code)
 		}
 	}
-	ctx := withToken(b.seeker.AccessToken)
-	page, err := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2})
+	ctx := servertest.WithToken(b.Seeker.AccessToken)
+	page, err := b.Jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2})
 	if err != nil || len(page.Jobs) != 2 || page.NextPageToken == "" {
 		t.Fatalf("first page: %v %v", page, err)
 	}
-	rest, err := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2, PageToken: page.NextPageToken})
+	rest, err := b.Jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{PageSize: 2, PageToken: page.NextPageToken})
 	if err != nil || len(rest.Jobs) != 1 || rest.NextPageToken != "" {
 		t.Errorf("second page: %v %v", rest, err)
 	}
 	// Another user's token is refused.
-	if _, err := b.jobs.ListSavedJobs(withToken(b.employer.AccessToken), &hmbv1.ListSavedJobsRequest{PageToken: page.NextPageToken}); status.Code(err) != codes.InvalidArgument {
+	if _, err := b.Jobs.ListSavedJobs(servertest.WithToken(b.Employer.AccessToken), &hmbv1.ListSavedJobsRequest{PageToken: page.NextPageToken}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("someone else's page token: %v", err)
 	}
 	for range 2 { // unsaving twice is fine
-		if code, _ := b.call(t, http.MethodDelete, "/api/v1/users/me/saved-jobs/"+ids[1], b.seeker.AccessToken, nil, nil); code != http.StatusOK {
+		if code, _ := b.Call(t, http.MethodDelete, "/api/v1/users/me/saved-jobs/"+ids[1], b.Seeker.AccessToken, nil, nil); code != http.StatusOK {
 			t.Errorf("unsave: %d", code)
 		}
 	}
-	all, _ := b.jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{})
+	all, _ := b.Jobs.ListSavedJobs(ctx, &hmbv1.ListSavedJobsRequest{})
 	if len(all.Jobs) != 2 {
 		t.Errorf("%d saved after unsaving one of 3", len(all.Jobs))
 	}
-	if _, err := b.jobs.SaveJob(ctx, &hmbv1.SaveJobRequest{JobId: "00000000-0000-4000-8000-000000000000"}); status.Code(err) != codes.NotFound {
+	if _, err := b.Jobs.SaveJob(ctx, &hmbv1.SaveJobRequest{JobId: "00000000-0000-4000-8000-000000000000"}); status.Code(err) != codes.NotFound {
 		t.Errorf("save a missing job: %v", err)
 	}
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/users/me/saved-jobs", "", nil, nil); code != http.StatusUnauthorized {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/users/me/saved-jobs", "", nil, nil); code != http.StatusUnauthorized {
 		t.Errorf("anonymous saved jobs: %d", code)
 	}
 }
@@ -557,14 +504,14 @@ func TestSavedJobs(t *testing.T) {
 // else.
 func TestBoardCacheFollowsWrites(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	job := b.post(t, &hmbv1.Job{Title: "Dockmaster", Island: hmbv1.Island_ISLAND_BIMINI})
+	b := servertest.NewBoard(t)
+	job := b.Post(t, &hmbv1.Job{Title: "Dockmaster", Island: hmbv1.Island_ISLAND_BIMINI})
 	list := "/api/v1/jobs?island=ISLAND_BIMINI"
 	titles := func() []string {
 		var page struct {
 			Jobs []struct{ Title string } `json:"jobs"`
 		}
-		if code, _ := b.call(t, http.MethodGet, list, "", nil, &page); code != http.StatusOK {
+		if code, _ := b.Call(t, http.MethodGet, list, "", nil, &page); code != http.StatusOK {
 			t.Fatalf("GET %s: %d", list, code)
 		}
 		var out []string
@@ -575,7 +522,7 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 	}
 	getTitle := func() string {
 		var got struct{ Title string }
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK {
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK {
 			t.Fatalf("GET job: %d", code)
 		}
 		return got.Title
@@ -591,7 +538,7 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 	}
 
 	// A change of title shows at once, over REST and gRPC.
-	if _, err := b.jobs.UpdateJob(withToken(b.employer.AccessToken), &hmbv1.UpdateJobRequest{
+	if _, err := b.Jobs.UpdateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.UpdateJobRequest{
 		Job: &hmbv1.Job{Id: job.Id, Title: "Harbour Master"}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}},
 	}); err != nil {
 		t.Fatal(err)
@@ -599,7 +546,7 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 	if got := getTitle(); got != "Harbour Master" {
 		t.Errorf("REST get after update: %q", got)
 	}
-	if got, err := b.jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: job.Id}); err != nil || got.Title != "Harbour Master" {
+	if got, err := b.Jobs.GetJob(context.Background(), &hmbv1.GetJobRequest{Id: job.Id}); err != nil || got.Title != "Harbour Master" {
 		t.Errorf("gRPC get after update: %v %v", got, err)
 	}
 	if got := titles(); !slices.Equal(got, []string{"Harbour Master"}) {
@@ -607,11 +554,11 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 	}
 
 	// A new job joins the list at once; a closed one leaves it.
-	b.post(t, &hmbv1.Job{Title: "Bonefish Guide", Island: hmbv1.Island_ISLAND_BIMINI})
+	b.Post(t, &hmbv1.Job{Title: "Bonefish Guide", Island: hmbv1.Island_ISLAND_BIMINI})
 	if got := titles(); !slices.Equal(got, []string{"Bonefish Guide", "Harbour Master"}) {
 		t.Errorf("list after create: %v", got)
 	}
-	if code, _ := b.call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.employer.AccessToken,
+	if code, _ := b.Call(t, http.MethodPatch, "/api/v1/jobs/"+job.Id, b.Employer.AccessToken,
 		map[string]any{"status": "JOB_STATUS_CLOSED"}, nil); code != http.StatusOK {
 		t.Fatalf("close: %d", code)
 	}
@@ -619,12 +566,12 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 		t.Errorf("list after close: %v", got)
 	}
 	var got struct{ Status string }
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK || got.Status != "JOB_STATUS_CLOSED" {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+job.Id, "", nil, &got); code != http.StatusOK || got.Status != "JOB_STATUS_CLOSED" {
 		t.Errorf("get after close: %d %q", code, got.Status)
 	}
 
 	// The owner reads a draft (twice); others still find nothing.
-	draft, err := b.jobs.CreateJob(withToken(b.employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
+	draft, err := b.Jobs.CreateJob(servertest.WithToken(b.Employer.AccessToken), &hmbv1.CreateJobRequest{Job: &hmbv1.Job{
 		Title: "Secret Sous Chef", Description: "Not yet.", Company: "Coral Reef Resort", Status: hmbv1.JobStatus_JOB_STATUS_DRAFT,
 		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
 		Island: hmbv1.Island_ISLAND_BIMINI,
@@ -633,14 +580,14 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, b.employer.AccessToken, nil, nil); code != http.StatusOK {
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, b.Employer.AccessToken, nil, nil); code != http.StatusOK {
 			t.Fatalf("owner reads draft: %d", code)
 		}
 	}
-	if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, "", nil, nil); code != http.StatusNotFound {
+	if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, "", nil, nil); code != http.StatusNotFound {
 		t.Errorf("anonymous reads draft: %d", code)
 	}
-	if _, err := b.jobs.GetJob(withToken(b.rival.AccessToken), &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound {
+	if _, err := b.Jobs.GetJob(servertest.WithToken(b.Rival.AccessToken), &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound {
 		t.Errorf("rival reads draft: %v", err)
 	}
 }
@@ -650,12 +597,12 @@ func TestBoardCacheFollowsWrites(t *testing.T) {
 // exist for anyone but its owner and admins.
 func TestClosedAndFilledJobsStayPublic(t *testing.T) {
 	t.Parallel()
-	b := newBoard(t)
-	owner := withToken(b.employer.AccessToken)
+	b := servertest.NewBoard(t)
+	owner := servertest.WithToken(b.Employer.AccessToken)
 	finish := func(title string, to hmbv1.JobStatus) string {
 		t.Helper()
-		j := b.post(t, &hmbv1.Job{Title: title})
-		if _, err := b.jobs.UpdateJob(owner, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: j.Id, Status: to},
+		j := b.Post(t, &hmbv1.Job{Title: title})
+		if _, err := b.Jobs.UpdateJob(owner, &hmbv1.UpdateJobRequest{Job: &hmbv1.Job{Id: j.Id, Status: to},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"status"}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -663,66 +610,66 @@ func TestClosedAndFilledJobsStayPublic(t *testing.T) {
 	}
 	closed := finish("Pool Attendant", hmbv1.JobStatus_JOB_STATUS_CLOSED)
 	filled := finish("Sous Chef", hmbv1.JobStatus_JOB_STATUS_FILLED)
-	draft, err := b.jobs.CreateJob(owner, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Sommelier", Description: "Not yet.", Company: "Graycliff",
+	draft, err := b.Jobs.CreateJob(owner, &hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Sommelier", Description: "Not yet.", Company: "Graycliff",
 		Category: hmbv1.JobCategory_JOB_CATEGORY_HOSPITALITY, EmploymentType: hmbv1.EmploymentType_EMPLOYMENT_TYPE_FULL_TIME,
 		Island: hmbv1.Island_ISLAND_NEW_PROVIDENCE, Status: hmbv1.JobStatus_JOB_STATUS_DRAFT}})
 	if err != nil {
 		t.Fatal(err)
 	}
 
-	for _, who := range []struct{ name, token string }{{"anonymous", ""}, {"another employer", b.rival.AccessToken}} {
+	for _, who := range []struct{ name, token string }{{"anonymous", ""}, {"another employer", b.Rival.AccessToken}} {
 		ctx := context.Background()
 		if who.token != "" {
-			ctx = withToken(who.token)
+			ctx = servertest.WithToken(who.token)
 		}
 		for _, tc := range []struct {
 			id   string
 			want hmbv1.JobStatus
 		}{{closed, hmbv1.JobStatus_JOB_STATUS_CLOSED}, {filled, hmbv1.JobStatus_JOB_STATUS_FILLED}} {
 			var got struct{ Status string }
-			if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+tc.id, who.token, nil, &got); code != http.StatusOK || got.Status != tc.want.String() {
+			if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+tc.id, who.token, nil, &got); code != http.StatusOK || got.Status != tc.want.String() {
 				t.Errorf("REST: %s reads a %s job: %d %q", who.name, tc.want, code, got.Status)
 			}
-			if j, err := b.jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: tc.id}); err != nil || j.Status != tc.want {
+			if j, err := b.Jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: tc.id}); err != nil || j.Status != tc.want {
 				t.Errorf("gRPC: %s reads a %s job: %v %v", who.name, tc.want, j.GetStatus(), err)
 			}
 		}
-		var e restError
-		if code, _ := b.call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, who.token, nil, &e); code != http.StatusNotFound || e.Error.Reason != "JOB_NOT_FOUND" {
+		var e servertest.RestError
+		if code, _ := b.Call(t, http.MethodGet, "/api/v1/jobs/"+draft.Id, who.token, nil, &e); code != http.StatusNotFound || e.Error.Reason != "JOB_NOT_FOUND" {
 			t.Errorf("REST: %s reads a draft: %d %+v", who.name, code, e.Error)
 		}
-		if _, err := b.jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound || reason(err) != "JOB_NOT_FOUND" {
+		if _, err := b.Jobs.GetJob(ctx, &hmbv1.GetJobRequest{Id: draft.Id}); status.Code(err) != codes.NotFound || servertest.Reason(err) != "JOB_NOT_FOUND" {
 			t.Errorf("gRPC: %s reads a draft: %v", who.name, err)
 		}
 	}
 
 	// A job seeker cannot apply, and is told why.
-	seeker := withToken(b.seeker.AccessToken)
+	seeker := servertest.WithToken(b.Seeker.AccessToken)
 	for _, tc := range []struct{ id, why string }{{closed, "this job is closed"}, {filled, "this job has been filled"}} {
-		var e restError
-		if code, _ := b.call(t, http.MethodPost, "/api/v1/jobs/"+tc.id+"/applications", b.seeker.AccessToken, map[string]any{}, &e); code != http.StatusBadRequest ||
+		var e servertest.RestError
+		if code, _ := b.Call(t, http.MethodPost, "/api/v1/jobs/"+tc.id+"/applications", b.Seeker.AccessToken, map[string]any{}, &e); code != http.StatusBadRequest ||
 			e.Error.Status != "FAILED_PRECONDITION" || e.Error.Reason != "JOB_NOT_OPEN" || !strings.HasPrefix(e.Error.Message, tc.why) {
 			t.Errorf("REST: apply to %s: %d %+v; want FAILED_PRECONDITION JOB_NOT_OPEN %q", tc.id, code, e.Error, tc.why)
 		}
-		_, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: tc.id})
-		if status.Code(err) != codes.FailedPrecondition || reason(err) != "JOB_NOT_OPEN" || !strings.HasPrefix(status.Convert(err).Message(), tc.why) {
+		_, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: tc.id})
+		if status.Code(err) != codes.FailedPrecondition || servertest.Reason(err) != "JOB_NOT_OPEN" || !strings.HasPrefix(status.Convert(err).Message(), tc.why) {
 			t.Errorf("gRPC: apply to %s: %v; want FAILED_PRECONDITION JOB_NOT_OPEN %q", tc.id, err, tc.why)
 		}
 		// Search engines are not offered it as open.
-		if code, _, _ := b.do(t, http.MethodGet, "/api/v1/jobs/"+tc.id+"/posting", nil); code != http.StatusNotFound {
+		if code, _, _ := b.Do(t, http.MethodGet, "/api/v1/jobs/"+tc.id+"/posting", nil); code != http.StatusNotFound {
 			t.Errorf("REST: posting of %s: %d; want 404", tc.id, code)
 		}
-		if _, err := b.jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: tc.id}); status.Code(err) != codes.NotFound {
+		if _, err := b.Jobs.GetJobPosting(context.Background(), &hmbv1.GetJobPostingRequest{Id: tc.id}); status.Code(err) != codes.NotFound {
 			t.Errorf("gRPC: posting of %s: %v; want NotFound", tc.id, err)
 		}
 	}
-	if _, err := b.jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: draft.Id}); status.Code(err) != codes.NotFound {
+	if _, err := b.Jobs.ApplyToJob(seeker, &hmbv1.ApplyToJobRequest{JobId: draft.Id}); status.Code(err) != codes.NotFound {
 		t.Errorf("apply to a draft: %v; want NotFound", err)
 	}
-	if list, err := b.jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.employer.User.Id}); err != nil || len(list.Jobs) != 0 {
+	if list, err := b.Jobs.ListJobs(context.Background(), &hmbv1.ListJobsRequest{EmployerId: b.Employer.User.Id}); err != nil || len(list.Jobs) != 0 {
 		t.Errorf("the board lists %v (%v); want none of a closed, a filled and a draft job", list.GetJobs(), err)
 	}
-	if mine, err := b.jobs.ListMyApplications(seeker, &hmbv1.ListMyApplicationsRequest{}); err != nil || len(mine.Applications) != 0 {
+	if mine, err := b.Jobs.ListMyApplications(seeker, &hmbv1.ListMyApplicationsRequest{}); err != nil || len(mine.Applications) != 0 {
 		t.Errorf("refused applications were stored: %v %v", mine, err)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"crypto/sha256"
@@ -6,6 +6,18 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"time"
+
+	"github.com/hiremebahamas/api/domain"
+)
+
+// Every list pages by keyset: the token names the last item's sort key, and
+// the next page is what sorts after it. page does it once for all of them:
+// token → cursor, size → size+1 rows asked for, and, if the extra row came,
+// the last row kept → next token.
+
+const (
+	defaultPageSize = 20
+	maxPageSize     = 100
 )
 
 // pageToken is the opaque next_page_token of every list: the last item's
@@ -18,6 +30,46 @@ type pageToken struct {
 	Salary float64   `json:"s,omitempty"`
 	ID     string    `json:"i"`
 	Query  string    `json:"q"`
+}
+
+// page is one page of a list: where it starts, how many items it holds, and
+// the query its tokens are bound to.
+type page struct {
+	after *pageToken // nil: the first page
+	size  int
+	query any
+}
+
+// newPage reads a list request's page_token and page_size for query,
+// failing with INVALID_ARGUMENT naming page_token if the token is not one
+// made for it.
+func newPage(token string, requested int32, query any) (page, error) {
+	p := page{size: pageSize(requested), query: query}
+	if token != "" {
+		t, err := decodePageToken(token, query)
+		if err != nil {
+			return page{}, err
+		}
+		p.after = &t
+	}
+	return p, nil
+}
+
+// limit is how many items to ask the store for: one more than the page
+// holds, which tells whether another page follows.
+func (p page) limit() int { return p.size + 1 }
+
+// pageOf keeps the page's items of those the store returned (at most
+// limit) and makes the token of the next page, "" when there is none; key
+// gives an item's sort key and id.
+func pageOf[T any](p page, items []T, key func(T) pageToken) ([]T, string) {
+	if len(items) <= p.size {
+		return items, ""
+	}
+	items = items[:p.size]
+	next := key(items[p.size-1])
+	next.Query = queryDigest(p.query)
+	return items, next.encode()
 }
 
 // queryDigest names a query for pageToken.Query.
@@ -53,4 +105,13 @@ func pageSize(requested int32) int {
 		return defaultPageSize
 	}
 	return min(int(requested), maxPageSize)
+}
+
+// timeCursor is the store's cursor of a list sorted by time, or nil on the
+// first page.
+func (p page) timeCursor() *domain.PageCursor {
+	if p.after == nil {
+		return nil
+	}
+	return &domain.PageCursor{Time: p.after.Time, ID: p.after.ID}
 }

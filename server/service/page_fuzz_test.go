@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"math"
@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 // FuzzPageToken checks the page-token codec. Any string decodes without
@@ -78,8 +79,8 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 func assertPageTokenRefused(t *testing.T, err error) {
 	t.Helper()
-	st, internal := toStatus(err)
-	if internal || st.Code() != codes.InvalidArgument || reasonOf(st) != "INVALID_PAGE_TOKEN" {
-		t.Fatalf("refused with %v (reason %s); want INVALID_ARGUMENT, INVALID_PAGE_TOKEN", err, reasonOf(st))
+	st, internal := rpc.ToStatus(err)
+	if internal || st.Code() != codes.InvalidArgument || rpc.ReasonOf(st) != "INVALID_PAGE_TOKEN" {
+		t.Fatalf("refused with %v (reason %s); want INVALID_ARGUMENT, INVALID_PAGE_TOKEN", err, rpc.ReasonOf(st))
 	}
 }

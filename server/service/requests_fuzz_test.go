@@ -1,10 +1,7 @@
-package server
+package service
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"io"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -12,22 +9,19 @@ import (
 	"time"
 	"unicode/utf8"
 
-	gwruntime "github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/encoding"
-	grpcproto "google.golang.org/grpc/encoding/proto"
-	"google.golang.org/grpc/mem"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/interceptor"
+	"github.com/hiremebahamas/api/server/ratelimit"
+	"github.com/hiremebahamas/api/server/rpc"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -36,12 +30,15 @@ import (
 // access token it accepts.
 func requestChain(f *testing.F) (grpc.UnaryServerInterceptor, string) {
 	f.Helper()
-	tokens, err := auth.NewTokens(auth.TokenConfig{Issuer: tokenIssuer, Audience: tokenAudience, TTL: time.Hour,
+	tokens, err := auth.NewTokens(auth.TokenConfig{Issuer: "fuzz", Audience: "fuzz", TTL: time.Hour,
 		Current: auth.KeyFromSecret("fuzz-signing-key-0123456789abcdefghijkl")})
 	if err != nil {
 		f.Fatal(err)
 	}
-	unary, _, err := interceptors(slog.New(slog.DiscardHandler), time.Minute, schemaFlag(true), tokens, activeEmployers{}, &limits{}, nil, nil)
+	unary, _, err := interceptor.Chain(interceptor.Options{
+		Log: slog.New(slog.DiscardHandler), Methods: fuzzedMethods, RequestTimeout: time.Minute, Schema: currentSchema{},
+		Tokens: tokens, Accounts: activeEmployers{}, Limits: &ratelimit.Limits{},
+	})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -49,8 +46,19 @@ func requestChain(f *testing.F) (grpc.UnaryServerInterceptor, string) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	return chainUnary(unary), token
+	return interceptor.ChainUnary(unary), token
 }
+
+// fuzzedMethods are the rows of the methods table of the RPCs fuzzed here.
+var fuzzedMethods = rpc.Methods{
+	hmbv1.JobService_ListJobs_FullMethodName:  {Access: rpc.Anyone, PublicRead: true},
+	hmbv1.JobService_CreateJob_FullMethodName: {Access: rpc.Employers},
+}
+
+// currentSchema says the schema is current.
+type currentSchema struct{}
+
+func (currentSchema) EnsureSchema(context.Context) error { return nil }
 
 // activeEmployers answers, for the chain's access checks, that every account
 // is an active employer: the fuzz targets are about what requests hold, not
@@ -134,8 +142,8 @@ func checkJobListPlan(t *testing.T, req *hmbv1.ListJobsRequest, p jobListPlan) {
 	t.Helper()
 	f := p.query.Filter
 	switch {
-	case p.size < 1 || p.size > maxPageSize:
-		t.Fatalf("page size %d from %d", p.size, req.PageSize)
+	case p.page.size < 1 || p.page.size > maxPageSize:
+		t.Fatalf("page size %d from %d", p.page.size, req.PageSize)
 	case p.query.Order != domain.OrderNewest && p.query.Order != domain.OrderRelevance && p.query.Order != domain.OrderSalary:
 		t.Fatalf("order %q", p.query.Order)
 	case p.query.Order == domain.OrderRelevance && store.TSQuery(f.Query) == "":
@@ -201,7 +209,7 @@ func FuzzCreateJobRequest(f *testing.F) {
 			job.ExpireTime = timestamppb.New(time.Unix(expire, 0))
 		}
 		create := func(ctx context.Context, r any) (any, error) {
-			c, err := caller(ctx)
+			c, err := rpc.Caller(ctx)
 			if err != nil {
 				return nil, err
 			}
@@ -267,134 +275,3 @@ func checkNewJob(t *testing.T, j domain.Job, now time.Time) {
 
 // cleanText reports whether PostgreSQL can store s.
 func cleanText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
-
-// FuzzRequestDecoding feeds arbitrary bytes to the server's codec as
-// requests of several kinds. It never fails the call outright (grpc-go
-// would answer INTERNAL); a message that does not decode is left empty and
-// refused as INVALID_ARGUMENT, naming a real string field when one is not
-// UTF-8; one that decodes is what the protobuf library makes of it.
-func FuzzRequestDecoding(f *testing.F) {
-	codec := requestCodec{encoding.GetCodecV2(grpcproto.Name)}
-	for _, m := range []proto.Message{
-		&hmbv1.ListJobsRequest{Q: "chef", Island: []hmbv1.Island{1, 2}, PageSize: 5},
-		&hmbv1.CreateJobRequest{Job: &hmbv1.Job{Title: "Chef", Skills: []string{"a", "b"}, Salary: &hmbv1.Salary{Min: 1}}},
-		&hmbv1.UpdateMeRequest{User: &hmbv1.User{Skills: []string{"Go"}}},
-	} {
-		b, _ := proto.Marshal(m)
-		f.Add(b)
-	}
-	f.Add([]byte("\x0a\x02\xc3\x28"))
-	f.Add([]byte("\x0a\x06\x72\x04\x43\x68\x65\xff"))
-	f.Add([]byte("\x0a\x0b\x5a\x02Go\x5a\x03\xe2\x82\x28"))
-	f.Add([]byte{0x0a, 0xff, 0xff})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, newMessage := range []func() proto.Message{
-			func() proto.Message { return new(hmbv1.ListJobsRequest) },
-			func() proto.Message { return new(hmbv1.CreateJobRequest) },
-			func() proto.Message { return new(hmbv1.UpdateMeRequest) },
-			func() proto.Message { return new(hmbv1.LoginRequest) },
-		} {
-			m, want := newMessage(), newMessage()
-			wantErr := proto.Unmarshal(b, want)
-			if err := codec.Unmarshal(mem.BufferSlice{mem.SliceBuffer(bytes.Clone(b))}, m); err != nil {
-				t.Fatalf("codec.Unmarshal failed the call: %v", err)
-			}
-			refused, noted := undecoded.LoadAndDelete(m)
-			if wantErr == nil {
-				if noted || !proto.Equal(m, want) {
-					t.Fatalf("%x decoded to %v, noted %v; the protobuf library makes %v", b, m, refused, want)
-				}
-				continue
-			}
-			if !noted || proto.Size(m) != 0 {
-				t.Fatalf("%x does not decode (%v), but the codec noted %v and left %v", b, wantErr, refused, m)
-			}
-			st := status.Convert(refused.(error))
-			reason := reasonOf(st)
-			if st.Code() != codes.InvalidArgument || reason != "INVALID_UTF8" && reason != "MALFORMED_REQUEST" {
-				t.Fatalf("refused with %v (%s)", st.Err(), reason)
-			}
-			if strings.Contains(wantErr.Error(), "invalid UTF-8") != (reason == "INVALID_UTF8") {
-				t.Fatalf("the library says %v; refused as %s", wantErr, reason)
-			}
-			if reason == "INVALID_UTF8" {
-				checkStringPath(t, m.ProtoReflect().Descriptor(), strings.TrimSuffix(st.Message(), notUTF8))
-			}
-		}
-	})
-}
-
-// checkStringPath fails unless path (job.skills[2]) names a string field of
-// md.
-func checkStringPath(t *testing.T, md protoreflect.MessageDescriptor, path string) {
-	t.Helper()
-	parts := strings.Split(path, ".")
-	for i, part := range parts {
-		name, _, _ := strings.Cut(part, "[")
-		fd := md.Fields().ByName(protoreflect.Name(name))
-		switch {
-		case fd == nil:
-			t.Fatalf("%q names no field of %s", path, md.FullName())
-		case i == len(parts)-1:
-			if fd.Kind() != protoreflect.StringKind {
-				t.Fatalf("%q is not a string field", path)
-			}
-		default:
-			md = fd.Message()
-			if md == nil {
-				t.Fatalf("%q goes through %s, which is not a message", path, name)
-			}
-		}
-	}
-}
-
-// FuzzRESTBody feeds arbitrary bytes to the REST body decoder, into a
-// field-bound body (CreateJob's job) and a whole-request one. Nothing
-// panics; an empty body is an empty request; a refusal is the message
-// writeStatus turns into 400 INVALID_JSON, bounded in length; what decodes
-// survives a JSON round trip unchanged.
-func FuzzRESTBody(f *testing.F) {
-	body := jsonBody{Marshaler: &gwruntime.JSONPb{}}
-	f.Add([]byte(`{"title":"Chef","category":"JOB_CATEGORY_HOSPITALITY","salary":{"min":1,"period":"SALARY_PERIOD_YEARLY"},"skills":["a"]}`))
-	f.Add([]byte(`{"job_id":"x","coverLetter":"Hi","resume_url":"https://example.com/cv.pdf"}`))
-	f.Add([]byte(`{"title":`))
-	f.Add([]byte(`{"title":"\udc00"}`))
-	f.Add([]byte("{\"title\":\"\xff\"}"))
-	f.Add([]byte(`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]`))
-	f.Add([]byte(`{"expire_time":"2026-13-01T00:00:00Z","salary":{"min":"NaN"}}`))
-	f.Add([]byte(" \n\t "))
-	f.Add([]byte(`null`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		var job *hmbv1.Job
-		var apply hmbv1.ApplyToJobRequest
-		for _, target := range []struct {
-			v   any
-			got func() proto.Message
-		}{
-			{&job, func() proto.Message { return job }},
-			{&apply, func() proto.Message { return &apply }},
-		} {
-			err := body.NewDecoder(bytes.NewReader(b)).Decode(target.v)
-			switch {
-			case len(bytes.TrimSpace(b)) == 0:
-				if !errors.Is(err, io.EOF) {
-					t.Fatalf("empty body: %v; want io.EOF, an empty request", err)
-				}
-			case err != nil:
-				if m := err.Error(); !strings.HasPrefix(m, invalidBody) || len(m) > len(invalidBody)+260 {
-					t.Fatalf("refused with %q; want a bounded message starting %q", m, invalidBody)
-				}
-			default:
-				m := target.got()
-				again := m.ProtoReflect().New().Interface()
-				out, err := protojson.Marshal(m)
-				if err == nil {
-					err = protojson.Unmarshal(out, again)
-				}
-				if err != nil || !proto.Equal(m, again) {
-					t.Fatalf("%q decoded to %v, which does not survive a round trip (%s, %v)", b, m, out, err)
-				}
-			}
-		}
-	})
-}

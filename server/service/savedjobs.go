@@ -1,16 +1,18 @@
-package server
+package service
 
 import (
 	"context"
+	"time"
 
 	"google.golang.org/protobuf/types/known/emptypb"
 
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
 func (s *JobServer) SaveJob(ctx context.Context, req *hmbv1.SaveJobRequest) (*emptypb.Empty, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -25,7 +27,7 @@ func (s *JobServer) SaveJob(ctx context.Context, req *hmbv1.SaveJobRequest) (*em
 }
 
 func (s *JobServer) UnsaveJob(ctx context.Context, req *hmbv1.UnsaveJobRequest) (*emptypb.Empty, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -36,31 +38,32 @@ func (s *JobServer) UnsaveJob(ctx context.Context, req *hmbv1.UnsaveJobRequest) 
 }
 
 func (s *JobServer) ListSavedJobs(ctx context.Context, req *hmbv1.ListSavedJobsRequest) (*hmbv1.ListSavedJobsResponse, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}
-	scope := "saved:" + c.UserID
-	var after *domain.PageCursor
-	if req.GetPageToken() != "" {
-		t, err := decodePageToken(req.GetPageToken(), scope)
-		if err != nil {
-			return nil, err
-		}
-		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
-	}
-	size := pageSize(req.GetPageSize())
-	jobs, saved, err := s.store.ListSavedJobs(ctx, c.UserID, after, size+1)
+	p, err := newPage(req.GetPageToken(), req.GetPageSize(), "saved:"+c.UserID)
 	if err != nil {
 		return nil, err
 	}
-	resp := &hmbv1.ListSavedJobsResponse{Jobs: make([]*hmbv1.Job, 0, min(len(jobs), size))}
-	if len(jobs) > size {
-		jobs = jobs[:size]
-		resp.NextPageToken = pageToken{Time: saved[size-1], ID: jobs[size-1].ID, Query: queryDigest(scope)}.encode()
+	jobs, saved, err := s.store.ListSavedJobs(ctx, c.UserID, p.timeCursor(), p.limit())
+	if err != nil {
+		return nil, err
 	}
-	for _, j := range jobs {
-		resp.Jobs = append(resp.Jobs, jobToProto(j))
+	// Saved jobs page by when they were saved.
+	type savedJob struct {
+		job domain.Job
+		at  time.Time
+	}
+	list := make([]savedJob, len(jobs))
+	for i := range jobs {
+		list[i] = savedJob{jobs[i], saved[i]}
+	}
+	resp := &hmbv1.ListSavedJobsResponse{}
+	list, resp.NextPageToken = pageOf(p, list, func(j savedJob) pageToken { return pageToken{Time: j.at, ID: j.job.ID} })
+	resp.Jobs = make([]*hmbv1.Job, 0, len(list))
+	for _, j := range list {
+		resp.Jobs = append(resp.Jobs, jobToProto(j.job))
 	}
 	return resp, nil
 }

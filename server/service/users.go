@@ -1,4 +1,4 @@
-package server
+package service
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/server/rpc"
 	"github.com/hiremebahamas/api/store"
 )
 
@@ -22,18 +23,21 @@ type UserServer struct {
 
 var _ hmbv1.UserServiceServer = (*UserServer)(nil)
 
+// NewUserServer returns the UserService of st.
+func NewUserServer(st *store.Store) *UserServer { return &UserServer{store: st} }
+
 func (s *UserServer) GetUser(ctx context.Context, req *hmbv1.GetUserRequest) (*hmbv1.User, error) {
 	u, err := s.store.GetUser(ctx, req.GetId())
 	if err != nil {
 		return nil, err
 	}
 	view := publicView
-	if c, signedIn := auth.ClaimsFrom(ctx); signedIn && (c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin) {
+	if c, signedIn := auth.ClaimsFrom(ctx); signedIn && (c.UserID == u.ID || rpc.IsAdmin(c)) {
 		// The token says so; the account must still say so too.
-		if c, _, err = currentCaller(ctx, s.store); err != nil {
+		if c, _, err = rpc.CurrentCaller(ctx, s.store); err != nil {
 			return nil, err
 		}
-		if c.UserID == u.ID || domain.Role(c.Role) == domain.RoleAdmin {
+		if c.UserID == u.ID || rpc.IsAdmin(c) {
 			view = privateView
 		}
 	}
@@ -56,7 +60,7 @@ func (s *UserServer) GetMe(ctx context.Context, _ *hmbv1.GetMeRequest) (*hmbv1.U
 // me is the signed-in user as stored now; a deactivated account whose
 // access token has not yet expired is refused.
 func (s *UserServer) me(ctx context.Context) (domain.User, error) {
-	_, u, err := currentCaller(ctx, s.store)
+	_, u, err := rpc.CurrentCaller(ctx, s.store)
 	return u, err
 }
 
@@ -139,11 +143,6 @@ func (s *UserServer) DeleteMe(ctx context.Context, _ *hmbv1.DeleteMeRequest) (*e
 	return &emptypb.Empty{}, nil
 }
 
-const (
-	defaultPageSize = 20
-	maxPageSize     = 100
-)
-
 func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest) (*hmbv1.ListUsersResponse, error) {
 	c, _ := auth.ClaimsFrom(ctx)
 	f := domain.UserFilter{
@@ -151,27 +150,19 @@ func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest)
 		Location:         islandFromProto(req.GetLocation()),
 		Skill:            strings.TrimSpace(req.GetSkill()),
 		AvailableForHire: req.AvailableForHire,
-		WithAdmins:       isAdmin(c),
+		WithAdmins:       rpc.IsAdmin(c),
 	}
-	size := pageSize(req.GetPageSize())
-	var after *domain.PageCursor
-	if req.GetPageToken() != "" {
-		t, err := decodePageToken(req.GetPageToken(), f)
-		if err != nil {
-			return nil, err
-		}
-		after = &domain.PageCursor{Time: t.Time, ID: t.ID}
-	}
-	users, err := s.store.ListUsers(ctx, f, after, size+1)
+	p, err := newPage(req.GetPageToken(), req.GetPageSize(), f)
 	if err != nil {
 		return nil, err
 	}
-	resp := &hmbv1.ListUsersResponse{Users: make([]*hmbv1.User, 0, len(users))}
-	if len(users) > size {
-		users = users[:size]
-		last := users[size-1]
-		resp.NextPageToken = pageToken{Time: last.CreateTime, ID: last.ID, Query: queryDigest(f)}.encode()
+	users, err := s.store.ListUsers(ctx, f, p.timeCursor(), p.limit())
+	if err != nil {
+		return nil, err
 	}
+	resp := &hmbv1.ListUsersResponse{}
+	users, resp.NextPageToken = pageOf(p, users, func(u domain.User) pageToken { return pageToken{Time: u.CreateTime, ID: u.ID} })
+	resp.Users = make([]*hmbv1.User, 0, len(users))
 	for _, u := range users {
 		resp.Users = append(resp.Users, userToProto(u, publicView))
 	}
@@ -179,7 +170,7 @@ func (s *UserServer) ListUsers(ctx context.Context, req *hmbv1.ListUsersRequest)
 }
 
 func (s *UserServer) DeactivateUser(ctx context.Context, req *hmbv1.DeactivateUserRequest) (*hmbv1.User, error) {
-	c, err := caller(ctx)
+	c, err := rpc.Caller(ctx)
 	if err != nil {
 		return nil, err
 	}

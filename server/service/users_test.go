@@ -1,4 +1,4 @@
-package server_test
+package service_test
 
 import (
 	"context"
@@ -14,18 +14,19 @@ import (
 
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 	"github.com/hiremebahamas/api/internal/pgtest"
+	"github.com/hiremebahamas/api/server/internal/servertest"
 )
 
 func TestProfiles(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	users := hmbv1.NewUserServiceClient(s.conn)
-	seeker := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	other := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	users := hmbv1.NewUserServiceClient(s.Conn)
+	seeker := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	other := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
 
 	// REST PATCH without a mask changes the fields in the body.
 	var me map[string]any
-	code, _ := s.call(t, http.MethodPatch, "/api/v1/users/me", seeker.AccessToken, map[string]any{
+	code, _ := s.Call(t, http.MethodPatch, "/api/v1/users/me", seeker.AccessToken, map[string]any{
 		"headline": "Front desk supervisor", "skills": []string{"Hospitality", "Opera PMS"}, "phone": "+1 242 555 0100",
 		"location": "ISLAND_GRAND_BAHAMA", "available_for_hire": true,
 	}, &me)
@@ -34,7 +35,7 @@ func TestProfiles(t *testing.T) {
 		t.Fatalf("PATCH /users/me: %d %v", code, me)
 	}
 	// gRPC with an explicit mask changes only the masked field.
-	got, err := users.UpdateMe(withToken(seeker.AccessToken), &hmbv1.UpdateMeRequest{
+	got, err := users.UpdateMe(servertest.WithToken(seeker.AccessToken), &hmbv1.UpdateMeRequest{
 		User:       &hmbv1.User{Bio: "Ten years in resorts.", Headline: "ignored: not in the mask"},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"bio"}},
 	})
@@ -58,19 +59,19 @@ func TestProfiles(t *testing.T) {
 		{"unknown island", map[string]any{"location": "ISLAND_ATLANTIS"}, "", "location"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var e restError
-			code, _ := s.call(t, http.MethodPatch, "/api/v1/users/me"+tc.mask, seeker.AccessToken, tc.body, &e)
+			var e servertest.RestError
+			code, _ := s.Call(t, http.MethodPatch, "/api/v1/users/me"+tc.mask, seeker.AccessToken, tc.body, &e)
 			if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, tc.wantText) {
 				t.Errorf("%d %+v; want 400 naming %s", code, e.Error, tc.wantText)
 			}
 		})
 	}
 	var restMe map[string]any
-	if code, _ := s.call(t, http.MethodGet, "/api/v1/users/me", seeker.AccessToken, nil, &restMe); code != http.StatusOK ||
+	if code, _ := s.Call(t, http.MethodGet, "/api/v1/users/me", seeker.AccessToken, nil, &restMe); code != http.StatusOK ||
 		restMe["email"] != seeker.User.Email || restMe["phone"] != "+1 242 555 0100" {
 		t.Errorf("GET /users/me: %d %v", code, restMe)
 	}
-	after, err := users.GetMe(withToken(seeker.AccessToken), &hmbv1.GetMeRequest{})
+	after, err := users.GetMe(servertest.WithToken(seeker.AccessToken), &hmbv1.GetMeRequest{})
 	if err != nil || after.Email != seeker.User.Email || after.Role != hmbv1.Role_ROLE_JOB_SEEKER || after.Headline != "Front desk supervisor" || after.FirstName != "Test" {
 		t.Errorf("refused updates changed something: %v %v", after, err)
 	}
@@ -78,34 +79,34 @@ func TestProfiles(t *testing.T) {
 	// Public profile: no email or phone, to anyone or to another user.
 	for name, token := range map[string]string{"anonymous": "", "another user": other.AccessToken} {
 		var pub map[string]any
-		code, _ := s.call(t, http.MethodGet, "/api/v1/users/"+seeker.User.Id, token, nil, &pub)
+		code, _ := s.Call(t, http.MethodGet, "/api/v1/users/"+seeker.User.Id, token, nil, &pub)
 		if code != http.StatusOK || pub["email"] != "" || pub["phone"] != "" || pub["headline"] != "Front desk supervisor" {
 			t.Errorf("%s sees %d %v", name, code, pub)
 		}
 	}
-	self, err := users.GetUser(withToken(seeker.AccessToken), &hmbv1.GetUserRequest{Id: seeker.User.Id})
+	self, err := users.GetUser(servertest.WithToken(seeker.AccessToken), &hmbv1.GetUserRequest{Id: seeker.User.Id})
 	if err != nil || self.Email == "" || self.Phone == "" {
 		t.Errorf("the user sees their own profile without private fields: %v %v", self, err)
 	}
 	for _, id := range []string{"not-a-uuid", "00000000-0000-4000-8000-000000000000"} {
-		var e restError
-		code, _ := s.call(t, http.MethodGet, "/api/v1/users/"+id, "", nil, &e)
+		var e servertest.RestError
+		code, _ := s.Call(t, http.MethodGet, "/api/v1/users/"+id, "", nil, &e)
 		if code != http.StatusBadRequest && code != http.StatusNotFound {
 			t.Errorf("GET /users/%s: %d", id, code)
 		}
 	}
 
 	// DeleteMe deactivates: the profile disappears, sessions end, sign-in fails.
-	if code, _ := s.call(t, http.MethodDelete, "/api/v1/users/me", seeker.AccessToken, nil, nil); code != http.StatusOK {
+	if code, _ := s.Call(t, http.MethodDelete, "/api/v1/users/me", seeker.AccessToken, nil, nil); code != http.StatusOK {
 		t.Fatalf("DELETE /users/me: %d", code)
 	}
 	if _, err := users.GetUser(context.Background(), &hmbv1.GetUserRequest{Id: seeker.User.Id}); status.Code(err) != codes.NotFound {
 		t.Errorf("a deactivated profile: %v", err)
 	}
-	if _, err := hmbv1.NewAuthServiceClient(s.conn).Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: seeker.RefreshToken}); status.Code(err) != codes.Unauthenticated {
+	if _, err := hmbv1.NewAuthServiceClient(s.Conn).Refresh(context.Background(), &hmbv1.RefreshRequest{RefreshToken: seeker.RefreshToken}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("refresh after DeleteMe: %v", err)
 	}
-	if _, err := users.GetMe(withToken(seeker.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
+	if _, err := users.GetMe(servertest.WithToken(seeker.AccessToken), &hmbv1.GetMeRequest{}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("GetMe with a deactivated account's live token: %v", err)
 	}
 }
@@ -114,12 +115,12 @@ func TestProfiles(t *testing.T) {
 func TestRolePolicy(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	seeker := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	admin := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-	promote(t, url, admin.User.Id)
-	adminSession, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: admin.User.Email, Password: testPassword})
+	s := servertest.Start(t, servertest.Config(url))
+	seeker := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	employer := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
+	admin := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	servertest.Promote(t, url, admin.User.Id)
+	adminSession, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: admin.User.Email, Password: servertest.Password})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,28 +145,28 @@ func TestRolePolicy(t *testing.T) {
 		} else if tc.method == http.MethodPost {
 			body = map[string]any{}
 		}
-		if code, _ := s.call(t, tc.method, tc.path, tc.token, body, nil); code != tc.want {
+		if code, _ := s.Call(t, tc.method, tc.path, tc.token, body, nil); code != tc.want {
 			t.Errorf("%s: %d; want %d", tc.name, code, tc.want)
 		}
 	}
-	users := hmbv1.NewUserServiceClient(s.conn)
-	if _, err := users.ListUsers(withToken(seeker.AccessToken), &hmbv1.ListUsersRequest{}); status.Code(err) != codes.PermissionDenied {
+	users := hmbv1.NewUserServiceClient(s.Conn)
+	if _, err := users.ListUsers(servertest.WithToken(seeker.AccessToken), &hmbv1.ListUsersRequest{}); status.Code(err) != codes.PermissionDenied {
 		t.Errorf("gRPC talent search by a seeker: %v", err)
 	}
 
 	// Admins deactivate, reactivate and change roles.
-	adminCtx := withToken(adminSession.AccessToken)
+	adminCtx := servertest.WithToken(adminSession.AccessToken)
 	if u, err := users.DeactivateUser(adminCtx, &hmbv1.DeactivateUserRequest{Id: target}); err != nil || u.Active {
 		t.Errorf("DeactivateUser: %v %v", u, err)
 	}
-	if _, err := hmbv1.NewAuthServiceClient(s.conn).Login(context.Background(), &hmbv1.LoginRequest{Email: seeker.User.Email, Password: testPassword}); status.Code(err) != codes.Unauthenticated {
+	if _, err := hmbv1.NewAuthServiceClient(s.Conn).Login(context.Background(), &hmbv1.LoginRequest{Email: seeker.User.Email, Password: servertest.Password}); status.Code(err) != codes.Unauthenticated {
 		t.Errorf("a deactivated user signs in: %v", err)
 	}
 	if u, err := users.ReactivateUser(adminCtx, &hmbv1.ReactivateUserRequest{Id: target}); err != nil || !u.Active {
 		t.Errorf("ReactivateUser: %v %v", u, err)
 	}
 	var changed map[string]any
-	if code, _ := s.call(t, http.MethodPost, "/api/v1/users/"+target+":setRole", adminSession.AccessToken, map[string]any{"role": "ROLE_EMPLOYER"}, &changed); code != 200 || changed["role"] != "ROLE_EMPLOYER" {
+	if code, _ := s.Call(t, http.MethodPost, "/api/v1/users/"+target+":setRole", adminSession.AccessToken, map[string]any{"role": "ROLE_EMPLOYER"}, &changed); code != 200 || changed["role"] != "ROLE_EMPLOYER" {
 		t.Errorf("setRole over REST: %d %v", code, changed)
 	}
 	if _, err := users.SetUserRole(adminCtx, &hmbv1.SetUserRoleRequest{Id: target, Role: hmbv1.Role_ROLE_UNSPECIFIED}); status.Code(err) != codes.InvalidArgument {
@@ -173,20 +174,11 @@ func TestRolePolicy(t *testing.T) {
 	}
 }
 
-// promote makes a user an admin directly in the database, as an operator's
-// `hiremebahamas admin set-role` does.
-func promote(t *testing.T, url, id string) {
-	t.Helper()
-	if _, err := openStore(t, url).SetRole(context.Background(), id, "ADMIN"); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestTalentSearch(t *testing.T) {
 	t.Parallel()
-	s := start(t, testConfig(pgtest.NewDatabase(t)))
-	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
-	users := hmbv1.NewUserServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(pgtest.NewDatabase(t)))
+	employer := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
+	users := hmbv1.NewUserServiceClient(s.Conn)
 	profiles := []*hmbv1.User{
 		{Headline: "Bartender at a Cable Beach resort", Skills: []string{"Bartending", "Mixology"}, Location: hmbv1.Island_ISLAND_NEW_PROVIDENCE, AvailableForHire: true, Phone: "+12425550101"},
 		{Headline: "Dive instructor", Skills: []string{"PADI", "Boat handling"}, Location: hmbv1.Island_ISLAND_EXUMA, AvailableForHire: true},
@@ -194,14 +186,14 @@ func TestTalentSearch(t *testing.T) {
 	}
 	var ids []string
 	for _, p := range profiles {
-		u := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-		if _, err := users.UpdateMe(withToken(u.AccessToken), &hmbv1.UpdateMeRequest{User: p,
+		u := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+		if _, err := users.UpdateMe(servertest.WithToken(u.AccessToken), &hmbv1.UpdateMeRequest{User: p,
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"headline", "skills", "location", "available_for_hire", "phone"}}}); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, u.User.Id)
 	}
-	ctx := withToken(employer.AccessToken)
+	ctx := servertest.WithToken(employer.AccessToken)
 	search := func(req *hmbv1.ListUsersRequest) []string {
 		t.Helper()
 		resp, err := users.ListUsers(ctx, req)
@@ -251,8 +243,8 @@ func TestTalentSearch(t *testing.T) {
 		if _, err := users.ListUsers(ctx, &hmbv1.ListUsersRequest{PageSize: 1, PageToken: token, Skill: "padi"}); status.Code(err) != codes.InvalidArgument {
 			t.Errorf("page token with other filters: %v", err)
 		}
-		var e restError
-		if code, _ := s.call(t, http.MethodGet, "/api/v1/users?skill=bartending&page_token=x"+token, employer.AccessToken, nil, &e); code != http.StatusBadRequest {
+		var e servertest.RestError
+		if code, _ := s.Call(t, http.MethodGet, "/api/v1/users?skill=bartending&page_token=x"+token, employer.AccessToken, nil, &e); code != http.StatusBadRequest {
 			t.Errorf("tampered page token: %d", code)
 		}
 	}
@@ -260,7 +252,7 @@ func TestTalentSearch(t *testing.T) {
 		t.Errorf("paged: %v", seen)
 	}
 	for _, q := range []string{"page_size=-1", "page_size=101", "page_size=abc"} {
-		if code, _ := s.call(t, http.MethodGet, "/api/v1/users?"+q, employer.AccessToken, nil, nil); code != http.StatusBadRequest {
+		if code, _ := s.Call(t, http.MethodGet, "/api/v1/users?"+q, employer.AccessToken, nil, nil); code != http.StatusBadRequest {
 			t.Errorf("%s: %d; want 400", q, code)
 		}
 	}
@@ -272,29 +264,29 @@ func TestTalentSearch(t *testing.T) {
 func TestAdminsAreNotTalent(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t)
-	s := start(t, testConfig(url))
-	users := hmbv1.NewUserServiceClient(s.conn)
-	authc := hmbv1.NewAuthServiceClient(s.conn)
+	s := servertest.Start(t, servertest.Config(url))
+	users := hmbv1.NewUserServiceClient(s.Conn)
+	authc := hmbv1.NewAuthServiceClient(s.Conn)
 	newAdmin := func() (string, string) {
 		t.Helper()
-		u := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
-		promote(t, url, u.User.Id)
-		login, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: u.User.Email, Password: testPassword})
+		u := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+		servertest.Promote(t, url, u.User.Id)
+		login, err := authc.Login(context.Background(), &hmbv1.LoginRequest{Email: u.User.Email, Password: servertest.Password})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := users.UpdateMe(withToken(login.AccessToken), &hmbv1.UpdateMeRequest{User: &hmbv1.User{Headline: "Dockmaster"},
+		if _, err := users.UpdateMe(servertest.WithToken(login.AccessToken), &hmbv1.UpdateMeRequest{User: &hmbv1.User{Headline: "Dockmaster"},
 			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"headline"}}}); err != nil {
 			t.Fatal(err)
 		}
 		return u.User.Id, login.AccessToken
 	}
 	// Newest first: seeker2, admin2, seeker1, admin1, employer.
-	employer := s.register(t, hmbv1.Role_ROLE_EMPLOYER)
+	employer := s.Register(t, hmbv1.Role_ROLE_EMPLOYER)
 	admin1, admin1Token := newAdmin()
-	seeker1 := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	seeker1 := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 	admin2, admin2Token := newAdmin()
-	seeker2 := s.register(t, hmbv1.Role_ROLE_JOB_SEEKER)
+	seeker2 := s.Register(t, hmbv1.Role_ROLE_JOB_SEEKER)
 
 	// pagesGRPC and pagesREST page through a search one page_size at a
 	// time, checking that every page but the last is full.
@@ -302,7 +294,7 @@ func TestAdminsAreNotTalent(t *testing.T) {
 		t.Helper()
 		var ids []string
 		for {
-			resp, err := users.ListUsers(withToken(token), req)
+			resp, err := users.ListUsers(servertest.WithToken(token), req)
 			if err != nil {
 				t.Fatalf("ListUsers(%v): %v", req, err)
 			}
@@ -329,7 +321,7 @@ func TestAdminsAreNotTalent(t *testing.T) {
 				Next string `json:"next_page_token"`
 			}
 			path := "/api/v1/users?page_size=" + strconv.Itoa(size) + query + "&page_token=" + next
-			if code, _ := s.call(t, http.MethodGet, path, token, nil, &page); code != http.StatusOK {
+			if code, _ := s.Call(t, http.MethodGet, path, token, nil, &page); code != http.StatusOK {
 				t.Fatalf("GET %s: %d", path, code)
 			}
 			for _, u := range page.Users {
@@ -368,9 +360,9 @@ func TestAdminsAreNotTalent(t *testing.T) {
 
 	// An admin's profile answers as an unknown id does, over both transports.
 	const unknown = "00000000-0000-4000-8000-000000000000"
-	restAnswer := func(id, token string) (int, restError) {
-		var e restError
-		code, _ := s.call(t, http.MethodGet, "/api/v1/users/"+id, token, nil, &e)
+	restAnswer := func(id, token string) (int, servertest.RestError) {
+		var e servertest.RestError
+		code, _ := s.Call(t, http.MethodGet, "/api/v1/users/"+id, token, nil, &e)
 		e.Error.RequestID = ""
 		return code, e
 	}
@@ -382,10 +374,10 @@ func TestAdminsAreNotTalent(t *testing.T) {
 		}
 		ctx := context.Background()
 		if token != "" {
-			ctx = withToken(token)
+			ctx = servertest.WithToken(token)
 		}
 		_, err := users.GetUser(ctx, &hmbv1.GetUserRequest{Id: admin1})
-		if status.Code(err) != codes.NotFound || reason(err) != "USER_NOT_FOUND" || status.Convert(err).Message() != status.Convert(unknownGRPC).Message() {
+		if status.Code(err) != codes.NotFound || servertest.Reason(err) != "USER_NOT_FOUND" || status.Convert(err).Message() != status.Convert(unknownGRPC).Message() {
 			t.Errorf("gRPC: %s reads an admin: %v; want %v as for an unknown id", name, err, unknownGRPC)
 		}
 	}
@@ -393,7 +385,7 @@ func TestAdminsAreNotTalent(t *testing.T) {
 		if code, _ := restAnswer(admin1, token); code != http.StatusOK {
 			t.Errorf("REST: %s reads the admin: %d", name, code)
 		}
-		if u, err := users.GetUser(withToken(token), &hmbv1.GetUserRequest{Id: admin1}); err != nil || u.Role != hmbv1.Role_ROLE_ADMIN {
+		if u, err := users.GetUser(servertest.WithToken(token), &hmbv1.GetUserRequest{Id: admin1}); err != nil || u.Role != hmbv1.Role_ROLE_ADMIN {
 			t.Errorf("gRPC: %s reads the admin: %v %v", name, u, err)
 		}
 	}

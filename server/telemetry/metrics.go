@@ -1,4 +1,7 @@
-package server
+// Package telemetry is what operators see of the service: Prometheus metrics
+// on an admin listener, OpenTelemetry traces, and the logger. Each part takes
+// its own options, never the whole configuration.
+package telemetry
 
 import (
 	"context"
@@ -18,20 +21,20 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 
-	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/internal/buildinfo"
+	"github.com/hiremebahamas/api/server/rpc"
 )
 
-// metrics is an App's Prometheus instruments and the admin listener that
+// Metrics is an App's Prometheus instruments and the admin listener that
 // serves them, apart from the public port so that they are never public by
-// accident. A nil *metrics means METRICS_ADDR is empty: then nothing is
+// accident. A nil *Metrics means METRICS_ADDR is empty: then nothing is
 // measured and no listener is opened.
 //
 // Every RPC is counted by the gRPC interceptor, labelled with its transport
 // ("grpc" or "rest"), and every REST request again by the HTTP middleware,
 // which also sees the requests that never reach gRPC (unknown routes, 405,
 // 413).
-type metrics struct {
+type Metrics struct {
 	registry     *prometheus.Registry
 	grpc         *grpcprom.ServerMetrics
 	grpcOpts     []grpcprom.Option
@@ -53,14 +56,24 @@ var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1
 // were refused before routing (413, an unreadable body).
 const unrouted = "unrouted"
 
-// newMetrics registers the instruments and opens the admin listener, or
-// returns nil when cfg.MetricsAddr is empty. pool reports the database
-// pool's statistics at scrape time.
-func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *slog.Logger) (*metrics, error) {
-	if cfg.MetricsAddr == "" {
+// MetricsOptions say where the admin listener listens and what it reports.
+type MetricsOptions struct {
+	Addr              string // METRICS_ADDR; empty: no metrics
+	ReadHeaderTimeout time.Duration
+	// Pool reports the database pool's statistics at scrape time.
+	Pool prometheus.Collector
+	// Traced attaches trace ids to observations as exemplars.
+	Traced bool
+}
+
+// NewMetrics registers the instruments and opens the admin listener, or
+// returns nil when opts.Addr is empty.
+func NewMetrics(opts MetricsOptions, log *slog.Logger) (*Metrics, error) {
+	if opts.Addr == "" {
 		return nil, nil
 	}
-	m := &metrics{registry: prometheus.NewRegistry(), exemplars: traced}
+	traced, pool := opts.Traced, opts.Pool
+	m := &Metrics{registry: prometheus.NewRegistry(), exemplars: traced}
 	m.grpc = grpcprom.NewServerMetrics(
 		grpcprom.WithServerHandlingTimeHistogram(grpcprom.WithHistogramBuckets(latencyBuckets)),
 		grpcprom.WithContextLabels("transport"),
@@ -98,14 +111,14 @@ func newMetrics(cfg config.Config, pool prometheus.Collector, traced bool, log *
 		return nil, err
 	}
 
-	lis, err := net.Listen("tcp", cfg.MetricsAddr)
+	lis, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on METRICS_ADDR: %w", err)
 	}
 	m.lis = lis
 	m.server = &http.Server{
 		Handler:           m.adminHandler(log),
-		ReadHeaderTimeout: cfg.ReadHeaderTimeout,
+		ReadHeaderTimeout: opts.ReadHeaderTimeout,
 		IdleTimeout:       time.Minute, // scrapes come every few seconds
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}
@@ -127,7 +140,7 @@ func buildInfoGauge(b buildinfo.Info) prometheus.Collector {
 // handlers are mounted here only: importing net/http/pprof also puts them on
 // http.DefaultServeMux, which nothing serves. /debug/pprof/cmdline is left
 // out because the command line can hold secrets passed as flags.
-func (m *metrics) adminHandler(log *slog.Logger) http.Handler {
+func (m *Metrics) adminHandler(log *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{
 		EnableOpenMetrics: true, // exemplars need the OpenMetrics format
@@ -141,19 +154,28 @@ func (m *metrics) adminHandler(log *slog.Logger) http.Handler {
 	return mux
 }
 
-// MetricsAddr is the admin address serving /metrics and /debug/pprof, or nil
-// when METRICS_ADDR is unset.
-func (a *App) MetricsAddr() net.Addr {
-	if a.metrics == nil {
-		return nil
+// Addr is the admin address serving /metrics and /debug/pprof.
+func (m *Metrics) Addr() net.Addr { return m.lis.Addr() }
+
+// Serve serves the admin listener until Shutdown.
+func (m *Metrics) Serve() error {
+	if err := m.server.Serve(m.lis); !errors.Is(err, http.ErrServerClosed) {
+		return err
 	}
-	return a.metrics.lis.Addr()
+	return nil
 }
 
-func (m *metrics) serve() error { return m.server.Serve(m.lis) }
+// CountIgnoredForward is the counter of requests whose X-Forwarded-For was
+// ignored, or nil when there are no metrics.
+func (m *Metrics) CountIgnoredForward() func() {
+	if m == nil {
+		return nil
+	}
+	return m.forwardedIgnored.Inc
+}
 
-// shutdown stops the admin listener, letting a scrape in progress finish.
-func (m *metrics) shutdown(ctx context.Context) {
+// Shutdown stops the admin listener, letting a scrape in progress finish.
+func (m *Metrics) Shutdown(ctx context.Context) {
 	if m == nil {
 		return
 	}
@@ -162,23 +184,23 @@ func (m *metrics) shutdown(ctx context.Context) {
 	}
 }
 
-// close releases the admin listener if Run never served it.
-func (m *metrics) close() {
+// Close releases the admin listener if Run never served it.
+func (m *Metrics) Close() {
 	if m != nil {
 		_ = m.lis.Close()
 	}
 }
 
-// unary and stream count and time RPCs, between logging and recovery in the
+// Unary and Stream count and time RPCs, between logging and recovery in the
 // chain so that panics are counted as the Internal errors clients see.
-func (m *metrics) unary() grpc.UnaryServerInterceptor {
+func (m *Metrics) Unary() grpc.UnaryServerInterceptor {
 	if m == nil {
 		return nil
 	}
 	return m.grpc.UnaryServerInterceptor(m.grpcOpts...)
 }
 
-func (m *metrics) stream() grpc.StreamServerInterceptor {
+func (m *Metrics) Stream() grpc.StreamServerInterceptor {
 	if m == nil {
 		return nil
 	}
@@ -192,7 +214,7 @@ var (
 )
 
 func transportLabels(ctx context.Context) prometheus.Labels {
-	if fromGateway(ctx) {
+	if rpc.FromGateway(ctx) {
 		return restTransport
 	}
 	return grpcTransport
@@ -210,7 +232,7 @@ func traceExemplar(ctx context.Context) prometheus.Labels {
 // observeHTTP counts and times one answered REST request. Labels stay
 // bounded whatever clients send: the route is a template or "unrouted", and
 // methods outside the standard set are "OTHER".
-func (m *metrics) observeHTTP(ctx context.Context, method, route string, status int, elapsed time.Duration) {
+func (m *Metrics) observeHTTP(ctx context.Context, method, route string, status int, elapsed time.Duration) {
 	if route == "" {
 		route = unrouted
 	}
@@ -234,9 +256,9 @@ func methodLabel(method string) string {
 	return "OTHER"
 }
 
-// httpObserver is the REST middleware's observe hook for whatever of metrics
+// HTTPObserver is the REST middleware's observe hook for whatever of metrics
 // and tracing is on, or nil when neither is.
-func httpObserver(m *metrics, t *tracing) func(ctx context.Context, method, route string, status int, elapsed time.Duration) {
+func HTTPObserver(m *Metrics, t *Tracing) func(ctx context.Context, method, route string, status int, elapsed time.Duration) {
 	if m == nil && t == nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package server
+package telemetry
 
 import (
 	"context"
@@ -21,8 +21,6 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/stats"
-
-	"github.com/hiremebahamas/api/config"
 )
 
 // Traces follow a request from REST through gRPC to PostgreSQL:
@@ -38,22 +36,9 @@ import (
 // With tracing off none of this is installed: no handler, wrapper or extra
 // metadata stands in the request path.
 
-// Option changes how New builds an App.
-type Option func(*options)
-
-type options struct {
-	tracerProvider trace.TracerProvider
-}
-
-// WithTracerProvider traces requests with tp whatever the OTEL_* variables
-// say. The caller keeps ownership: the App does not shut tp down.
-func WithTracerProvider(tp trace.TracerProvider) Option {
-	return func(o *options) { o.tracerProvider = tp }
-}
-
-// tracing is an App's tracing set-up. A nil *tracing means tracing is off,
+// Tracing is an App's tracing set-up. A nil *Tracing means tracing is off,
 // and every method then leaves things as they are.
-type tracing struct {
+type Tracing struct {
 	provider   trace.TracerProvider
 	propagator propagation.TextMapPropagator
 	handler    stats.Handler
@@ -65,22 +50,27 @@ type tracing struct {
 // serviceName names the service in traces unless OTEL_SERVICE_NAME does.
 const serviceName = "hiremebahamas"
 
-// newTracing returns the tracing set-up asked for by an option or by the
-// OTEL_* variables (cfg.Tracing), or nil. A provider made here exports
+// TracingOptions say whether to trace and with what.
+type TracingOptions struct {
+	// Enabled traces with a provider made from the OTEL_* variables.
+	Enabled bool
+	// Provider, if set, traces whatever Enabled says. The caller keeps
+	// ownership: Close does not shut it down.
+	Provider trace.TracerProvider
+}
+
+// NewTracing returns the tracing set-up asked for by a provider or by the
+// OTEL_* variables (opts.Enabled), or nil. A provider made here exports
 // through the exporter the variables name (autoexport: OTLP over HTTP or
 // gRPC, or the console), in batches, samples as OTEL_TRACES_SAMPLER says
 // (parent-based always-on by default) and is also made the global provider.
-func newTracing(ctx context.Context, cfg config.Config, opts []Option) (*tracing, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
-	t := &tracing{
-		provider:   o.tracerProvider,
+func NewTracing(ctx context.Context, opts TracingOptions) (*Tracing, error) {
+	t := &Tracing{
+		provider:   opts.Provider,
 		propagator: propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}),
 	}
 	if t.provider == nil {
-		if !cfg.Tracing {
+		if !opts.Enabled {
 			return nil, nil
 		}
 		exporter, err := autoexport.NewSpanExporter(ctx)
@@ -110,34 +100,34 @@ func newTracing(ctx context.Context, cfg config.Config, opts []Option) (*tracing
 	return t, nil
 }
 
-// tracerProvider is the provider for the store's query spans, or nil.
-func (t *tracing) tracerProvider() trace.TracerProvider {
+// TracerProvider is the provider for the store's query spans, or nil.
+func (t *Tracing) TracerProvider() trace.TracerProvider {
 	if t == nil {
 		return nil
 	}
 	return t.provider
 }
 
-// grpcOptions traces the network gRPC server.
-func (t *tracing) grpcOptions() []grpc.ServerOption {
+// GRPCOptions traces the network gRPC server.
+func (t *Tracing) GRPCOptions() []grpc.ServerOption {
 	if t == nil {
 		return nil
 	}
 	return []grpc.ServerOption{grpc.StatsHandler(t.handler)}
 }
 
-// instrumentChannel traces calls through the gateway's in-process channel
+// InstrumentChannel traces calls through the gateway's in-process channel
 // as the network server's calls are traced.
-func (t *tracing) instrumentChannel(ch *inprocgrpc.Channel) {
+func (t *Tracing) InstrumentChannel(ch *inprocgrpc.Channel) {
 	if t != nil {
 		ch.WithServerStatsHandler(t.handler)
 	}
 }
 
-// gatewayConn carries the REST span to the gRPC side. The in-process channel
+// GatewayConn carries the REST span to the gRPC side. The in-process channel
 // hands the server none of the client context's values, only its metadata,
 // so the span context travels as a traceparent entry there.
-func (t *tracing) gatewayConn(conn grpc.ClientConnInterface) grpc.ClientConnInterface {
+func (t *Tracing) GatewayConn(conn grpc.ClientConnInterface) grpc.ClientConnInterface {
 	if t == nil {
 		return conn
 	}
@@ -178,9 +168,9 @@ func (m metadataCarrier) Keys() []string {
 	return keys
 }
 
-// wrapHTTP opens the REST server span, continuing the caller's traceparent.
+// WrapHTTP opens the REST server span, continuing the caller's traceparent.
 // nameSpan gives it its route once the gateway has matched one.
-func (t *tracing) wrapHTTP(h http.Handler) http.Handler {
+func (t *Tracing) WrapHTTP(h http.Handler) http.Handler {
 	if t == nil {
 		return h
 	}
@@ -194,7 +184,7 @@ func (t *tracing) wrapHTTP(h http.Handler) http.Handler {
 // nameSpan names the REST span after its route, as OpenTelemetry's HTTP
 // conventions ask ("GET /api/v1/jobs/{id}"); it is called once the request
 // is answered, when the route is known.
-func (t *tracing) nameSpan(ctx context.Context, method, route string) {
+func (t *Tracing) nameSpan(ctx context.Context, method, route string) {
 	if t == nil || route == "" {
 		return
 	}
@@ -203,9 +193,9 @@ func (t *tracing) nameSpan(ctx context.Context, method, route string) {
 	span.SetAttributes(semconv.HTTPRoute(route))
 }
 
-// logger adds trace_id and span_id to every log record made with a context
+// Logger adds trace_id and span_id to every log record made with a context
 // that carries a span.
-func (t *tracing) logger(log *slog.Logger) *slog.Logger {
+func (t *Tracing) Logger(log *slog.Logger) *slog.Logger {
 	if t == nil {
 		return log
 	}
@@ -229,8 +219,8 @@ func (h traceLogHandler) WithGroup(name string) slog.Handler {
 	return traceLogHandler{h.Handler.WithGroup(name)}
 }
 
-// close flushes the spans still buffered and stops a provider the App made.
-func (t *tracing) close(ctx context.Context) error {
+// Close flushes the spans still buffered and stops a provider the App made.
+func (t *Tracing) Close(ctx context.Context) error {
 	if t == nil || t.shutdown == nil {
 		return nil
 	}

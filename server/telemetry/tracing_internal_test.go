@@ -1,10 +1,8 @@
-package server
+package telemetry
 
 import (
 	"context"
 	"testing"
-
-	"github.com/hiremebahamas/api/config"
 )
 
 // Tracing stays off, with nothing installed, unless the configuration asks
@@ -13,16 +11,16 @@ import (
 func TestTracingOffUnlessAsked(t *testing.T) {
 	t.Setenv("OTEL_SERVICE_NAME", "hiremebahamas")
 	t.Setenv("OTEL_TRACES_SAMPLER", "always_on")
-	tr, err := newTracing(context.Background(), config.Config{Tracing: false}, nil)
+	tr, err := NewTracing(context.Background(), TracingOptions{Enabled: false})
 	if err != nil || tr != nil {
-		t.Fatalf("newTracing without Tracing = %v, %v; want nil, nil", tr, err)
+		t.Fatalf("NewTracing without Enabled = %v, %v; want nil, nil", tr, err)
 	}
-	if tr.grpcOptions() != nil || tr.tracerProvider() != nil {
+	if tr.GRPCOptions() != nil || tr.TracerProvider() != nil {
 		t.Error("a nil tracing installs a stats handler or a tracer provider")
 	}
 
 	t.Setenv("OTEL_TRACES_EXPORTER", "no-such-exporter")
-	if _, err := newTracing(context.Background(), config.Config{Tracing: true}, nil); err == nil {
+	if _, err := NewTracing(context.Background(), TracingOptions{Enabled: true}); err == nil {
 		t.Error("an unknown OTEL_TRACES_EXPORTER was accepted")
 	}
 }

@@ -1,4 +1,4 @@
-package server_test
+package servertest
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
 )
 
-// session is the JSON form of hmbv1.AuthSession.
-type session struct {
+// Session is the JSON form of hmbv1.AuthSession.
+type Session struct {
 	AccessToken  string         `json:"access_token"`
 	TokenType    string         `json:"token_type"`
 	ExpiresIn    int            `json:"expires_in"`
@@ -22,18 +22,19 @@ type session struct {
 
 var emailSeq atomic.Int64
 
-// newEmail returns an address no other test uses.
-func newEmail(prefix string) string {
+// NewEmail returns an address no other test uses.
+func NewEmail(prefix string) string {
 	return fmt.Sprintf("%s-%d@example.com", prefix, emailSeq.Add(1))
 }
 
-const testPassword = "correct horse battery staple"
+// Password is every test account's password.
+const Password = "correct horse battery staple"
 
-// register signs up over gRPC and returns the session.
-func (s *service) register(t testing.TB, role hmbv1.Role) *hmbv1.AuthSession {
+// Register signs up over gRPC and returns the session.
+func (s *Service) Register(t testing.TB, role hmbv1.Role) *hmbv1.AuthSession {
 	t.Helper()
-	resp, err := hmbv1.NewAuthServiceClient(s.conn).Register(context.Background(), &hmbv1.RegisterRequest{
-		Email: newEmail("user"), Password: testPassword, FirstName: "Test", LastName: "User", Role: role,
+	resp, err := hmbv1.NewAuthServiceClient(s.Conn).Register(context.Background(), &hmbv1.RegisterRequest{
+		Email: NewEmail("user"), Password: Password, FirstName: "Test", LastName: "User", Role: role,
 	})
 	if err != nil {
 		t.Fatalf("Register: %v", err)
@@ -41,7 +42,7 @@ func (s *service) register(t testing.TB, role hmbv1.Role) *hmbv1.AuthSession {
 	return resp
 }
 
-// withToken adds a bearer token to a gRPC call's context.
-func withToken(token string) context.Context {
+// WithToken adds a bearer token to a gRPC call's context.
+func WithToken(token string) context.Context {
 	return metadata.AppendToOutgoingContext(context.Background(), "authorization", "Bearer "+token)
 }

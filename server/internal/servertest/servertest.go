@@ -1,4 +1,7 @@
-package server_test
+// Package servertest starts the whole service on real sockets over a real
+// PostgreSQL, for the black-box tests of server/ and its rooms, and gives
+// them clients for both transports.
+package servertest
 
 import (
 	"bytes"
@@ -20,28 +23,28 @@ import (
 	"github.com/hiremebahamas/api/store"
 )
 
-// service is a running App and clients for both of its transports.
-type service struct {
-	app  *server.App
-	base string // REST base URL
-	conn *grpc.ClientConn
-	http *http.Client
-	logs *syncBuffer
+// Service is a running App and clients for both of its transports.
+type Service struct {
+	App  *server.App
+	Base string // REST base URL
+	Conn *grpc.ClientConn
+	HTTP *http.Client
+	Logs *SyncBuffer
 
-	stop func() // begins graceful shutdown
-	done chan error
+	Stop func() // begins graceful shutdown
+	Done chan error
 }
 
-// testSecret signs access tokens in tests.
-const testSecret = "test-signing-key-0123456789abcdefghijkl"
+// Secret signs access tokens in tests.
+const Secret = "test-signing-key-0123456789abcdefghijkl"
 
-// testConfig is the configuration tests start from: a free port, no drain
+// Config is the configuration tests start from: a free port, no drain
 // delay, and no rate limits (every test client shares 127.0.0.1; the limits
 // have tests of their own).
-func testConfig(databaseURL string) config.Config {
+func Config(databaseURL string) config.Config {
 	cfg, err := config.Load("serve", nil, func(name string) string {
 		return map[string]string{"DATABASE_URL": databaseURL, "PORT": "0", "DRAIN_DELAY": "0s", "LOG_LEVEL": "debug",
-			"JWT_SECRET_KEY": testSecret}[name]
+			"JWT_SECRET_KEY": Secret}[name]
 	})
 	if err != nil {
 		panic(err)
@@ -51,30 +54,30 @@ func testConfig(databaseURL string) config.Config {
 	return cfg
 }
 
-// start runs the service with cfg until the test ends.
-func start(t testing.TB, cfg config.Config, opts ...server.Option) *service {
+// Start runs the service with cfg until the test ends.
+func Start(t testing.TB, cfg config.Config, opts ...server.Option) *Service {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &SyncBuffer{}
 	app, err := server.New(context.Background(), cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: cfg.LogLevel})), opts...)
 	if err != nil {
 		t.Fatalf("server.New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &service{app: app, base: "http://" + app.Addr().String(), logs: logs, stop: cancel, done: make(chan error, 1),
-		http: &http.Client{Timeout: 10 * time.Second}}
-	go func() { s.done <- app.Run(ctx) }()
-	s.conn, err = grpc.NewClient(app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	s := &Service{App: app, Base: "http://" + app.Addr().String(), Logs: logs, Stop: cancel, Done: make(chan error, 1),
+		HTTP: &http.Client{Timeout: 10 * time.Second}}
+	go func() { s.Done <- app.Run(ctx) }()
+	s.Conn, err = grpc.NewClient(app.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		cancel()
 		select {
-		case <-s.done:
+		case <-s.Done:
 		case <-time.After(30 * time.Second):
 			t.Error("service did not stop within 30s")
 		}
-		s.conn.Close()
+		s.Conn.Close()
 		app.Close()
 		if t.Failed() {
 			t.Logf("service logs:\n%s", logs.String())
@@ -83,17 +86,17 @@ func start(t testing.TB, cfg config.Config, opts ...server.Option) *service {
 	return s
 }
 
-// get sends a REST request and returns the status, headers and body.
-func (s *service) do(t *testing.T, method, path string, body io.Reader, header ...string) (int, http.Header, []byte) {
+// Do sends a REST request and returns the status, headers and body.
+func (s *Service) Do(t *testing.T, method, path string, body io.Reader, header ...string) (int, http.Header, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.base+path, body)
+	req, err := http.NewRequest(method, s.Base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -105,8 +108,8 @@ func (s *service) do(t *testing.T, method, path string, body io.Reader, header .
 	return resp.StatusCode, resp.Header, b
 }
 
-// decode parses a JSON body into a generic map.
-func decode(t *testing.T, b []byte) map[string]any {
+// Decode parses a JSON body into a generic map.
+func Decode(t *testing.T, b []byte) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(b, &m); err != nil {
@@ -115,8 +118,8 @@ func decode(t *testing.T, b []byte) map[string]any {
 	return m
 }
 
-// restError is the JSON error shape.
-type restError struct {
+// RestError is the JSON error shape.
+type RestError struct {
 	Error struct {
 		Code      int    `json:"code"`
 		Status    string `json:"status"`
@@ -126,9 +129,9 @@ type restError struct {
 	} `json:"error"`
 }
 
-func decodeError(t *testing.T, b []byte) restError {
+func DecodeError(t *testing.T, b []byte) RestError {
 	t.Helper()
-	var e restError
+	var e RestError
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&e); err != nil {
@@ -137,39 +140,39 @@ func decodeError(t *testing.T, b []byte) restError {
 	return e
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
+// Eventually polls cond until it holds or the timeout passes.
+func Eventually(t *testing.T, timeout time.Duration, what string, cond func() bool) time.Duration {
 	t.Helper()
-	start := time.Now()
+	Start := time.Now()
 	for !cond() {
-		if time.Since(start) > timeout {
+		if time.Since(Start) > timeout {
 			t.Fatalf("%s: not within %s", what, timeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return time.Since(start)
+	return time.Since(Start)
 }
 
-// syncBuffer is a bytes.Buffer safe for the logger and the test to share.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for the logger and the test to share.
+type SyncBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
 
-// lines returns the parsed log records whose msg is msg.
-func (b *syncBuffer) lines(msg string) []map[string]any {
+// Lines returns the parsed log records whose msg is msg.
+func (b *SyncBuffer) Lines(msg string) []map[string]any {
 	var out []map[string]any
 	for _, line := range strings.Split(b.String(), "\n") {
 		var rec map[string]any
@@ -180,9 +183,9 @@ func (b *syncBuffer) lines(msg string) []map[string]any {
 	return out
 }
 
-// call sends a JSON REST request with an optional bearer token and decodes
+// Call sends a JSON REST request with an optional bearer token and decodes
 // the JSON response into out (when non-nil).
-func (s *service) call(t *testing.T, method, path, token string, body any, out any) (int, http.Header) {
+func (s *Service) Call(t *testing.T, method, path, token string, body any, out any) (int, http.Header) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -192,7 +195,7 @@ func (s *service) call(t *testing.T, method, path, token string, body any, out a
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.base+path, rd)
+	req, err := http.NewRequest(method, s.Base+path, rd)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +205,7 @@ func (s *service) call(t *testing.T, method, path, token string, body any, out a
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := s.http.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
@@ -219,8 +222,8 @@ func (s *service) call(t *testing.T, method, path, token string, body any, out a
 	return resp.StatusCode, resp.Header
 }
 
-// openStore opens the service's database directly, as an operator would.
-func openStore(t testing.TB, url string) *store.Store {
+// OpenStore opens the service's database directly, as an operator would.
+func OpenStore(t testing.TB, url string) *store.Store {
 	t.Helper()
 	st, err := store.Open(store.Options{DatabaseURL: url, MaxConns: 1, ConnectTimeout: 5 * time.Second}, slog.New(slog.DiscardHandler))
 	if err != nil {

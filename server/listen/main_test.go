@@ -1,0 +1,10 @@
+package listen_test
+
+import (
+	"os"
+	"testing"
+
+	"github.com/hiremebahamas/api/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { os.Exit(pgtest.Run(m)) }
