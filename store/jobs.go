@@ -183,7 +183,3 @@ func (s *Store) ListSavedJobs(ctx context.Context, userID string, after *domain.
 	}
 	return jobs, saved, nil
 }
-
-func pageTokenInvalid() error {
-	return domain.Errorf(domain.ErrInvalid, "INVALID_PAGE_TOKEN", "page_token: not valid for this query")
-}

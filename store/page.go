@@ -40,3 +40,7 @@ func timePage(cursor *domain.PageCursor, limit int) (page[pgtype.Timestamptz], e
 		return timestamp(c.Time), c.ID
 	})
 }
+
+func pageTokenInvalid() error {
+	return domain.Errorf(domain.ErrInvalid, "INVALID_PAGE_TOKEN", "page_token: not valid for this query")
+}
