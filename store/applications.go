@@ -81,14 +81,11 @@ func (s *Store) ListJobApplications(ctx context.Context, jobID string, after *do
 	if !ok {
 		return nil, jobNotFound()
 	}
-	params := db.ListJobApplicationsParams{JobID: jid, PageLimit: int32(limit)}
-	if after != nil {
-		if params.AfterID, ok = parseUUID(after.ID); !ok {
-			return nil, pageTokenInvalid()
-		}
-		params.AfterTime = timestamp(after.Time)
+	p, err := timePage(after, limit)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.queries.ListJobApplications(ctx, params)
+	rows, err := s.queries.ListJobApplications(ctx, db.ListJobApplicationsParams{JobID: jid, AfterTime: p.After, AfterID: p.AfterID, PageLimit: p.Limit})
 	if err != nil {
 		return nil, interpretError(err)
 	}
@@ -112,14 +109,11 @@ func (s *Store) ListMyApplications(ctx context.Context, applicantID string, afte
 	if !ok {
 		return nil, userNotFound()
 	}
-	params := db.ListMyApplicationsParams{ApplicantID: uid, PageLimit: int32(limit)}
-	if after != nil {
-		if params.AfterID, ok = parseUUID(after.ID); !ok {
-			return nil, pageTokenInvalid()
-		}
-		params.AfterTime = timestamp(after.Time)
+	p, err := timePage(after, limit)
+	if err != nil {
+		return nil, err
 	}
-	rows, err := s.queries.ListMyApplications(ctx, params)
+	rows, err := s.queries.ListMyApplications(ctx, db.ListMyApplicationsParams{ApplicantID: uid, AfterTime: p.After, AfterID: p.AfterID, PageLimit: p.Limit})
 	if err != nil {
 		return nil, interpretError(err)
 	}

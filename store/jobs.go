@@ -161,14 +161,11 @@ func (s *Store) ListSavedJobs(ctx context.Context, userID string, after *domain.
 	if !ok {
 		return nil, nil, userNotFound()
 	}
-	params := db.ListSavedJobsParams{UserID: uid, PageLimit: int32(limit)}
-	if after != nil {
-		if params.AfterID, ok = parseUUID(after.ID); !ok {
-			return nil, nil, pageTokenInvalid()
-		}
-		params.AfterTime = timestamp(after.Time)
+	p, err := timePage(after, limit)
+	if err != nil {
+		return nil, nil, err
 	}
-	rows, err := s.queries.ListSavedJobs(ctx, params)
+	rows, err := s.queries.ListSavedJobs(ctx, db.ListSavedJobsParams{UserID: uid, AfterTime: p.After, AfterID: p.AfterID, PageLimit: p.Limit})
 	if err != nil {
 		return nil, nil, interpretError(err)
 	}
@@ -185,8 +182,4 @@ func (s *Store) ListSavedJobs(ctx context.Context, userID string, after *domain.
 		saved[i] = r.SavedTime.Time
 	}
 	return jobs, saved, nil
-}
-
-func pageTokenInvalid() error {
-	return domain.Errorf(domain.ErrInvalid, "INVALID_PAGE_TOKEN", "page_token: not valid for this query")
 }

@@ -139,23 +139,24 @@ func searchSQL(f domain.JobFilter, order string, after *domain.JobCursor, limit 
 	default:
 		key, orderBy = "publish_time", "publish_time DESC, id DESC"
 	}
-	if after != nil {
-		id, ok := parseUUID(after.ID)
-		if !ok {
-			return "", nil, pageTokenInvalid()
-		}
-		var v any = after.Time
+	p, err := pageAfter(after, limit, func(c domain.JobCursor) (any, string) {
 		switch order {
 		case domain.OrderRelevance:
-			v = after.Rank
+			return c.Rank, c.ID
 		case domain.OrderSalary:
-			v = after.Salary
+			return c.Salary, c.ID
 		}
-		val := q.arg(v)
-		q.where = append(q.where, fmt.Sprintf("(%s, id) < (%s, %s)", key, val, q.arg(id)))
+		return c.Time, c.ID
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	if p.AfterID.Valid {
+		val := q.arg(p.After)
+		q.where = append(q.where, fmt.Sprintf("(%s, id) < (%s, %s)", key, val, q.arg(p.AfterID)))
 	}
 	sql := fmt.Sprintf("SELECT %s, %s AS rank FROM %s WHERE %s ORDER BY %s LIMIT %s",
-		jobColumns, rank, q.from, strings.Join(q.where, " AND "), orderBy, q.arg(limit))
+		jobColumns, rank, q.from, strings.Join(q.where, " AND "), orderBy, q.arg(p.Limit))
 	return sql, q.args, nil
 }
 

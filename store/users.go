@@ -157,23 +157,20 @@ func (s *Store) SetRole(ctx context.Context, id string, role domain.Role) (domai
 // ListUsers returns up to limit active users matching f, newest first,
 // after the cursor if one is given; admins only if f asks for them.
 func (s *Store) ListUsers(ctx context.Context, f domain.UserFilter, after *domain.PageCursor, limit int) ([]domain.User, error) {
-	params := db.ListUsersParams{
+	p, err := timePage(after, limit)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.queries.ListUsers(ctx, db.ListUsersParams{
 		Query:            nonEmpty(f.Query),
 		Location:         nonEmpty(f.Location),
 		Skill:            nonEmpty(f.Skill),
 		AvailableForHire: f.AvailableForHire,
 		WithAdmins:       f.WithAdmins,
-		PageLimit:        int32(limit),
-	}
-	if after != nil {
-		uid, ok := parseUUID(after.ID)
-		if !ok {
-			return nil, pageTokenInvalid()
-		}
-		params.AfterTime = timestamp(after.Time)
-		params.AfterID = uid
-	}
-	rows, err := s.queries.ListUsers(ctx, params)
+		AfterTime:        p.After,
+		AfterID:          p.AfterID,
+		PageLimit:        p.Limit,
+	})
 	if err != nil {
 		return nil, interpretError(err)
 	}
