@@ -15,6 +15,19 @@ const (
 	RoleAdmin     Role = "ADMIN"
 )
 
+// ParseRole reads a role by its name, in any case, with or without its
+// proto prefix (ROLE_EMPLOYER, employer); SEEKER is short for JOB_SEEKER.
+func ParseRole(s string) (Role, bool) {
+	name := strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(s)), "ROLE_")
+	switch r := Role(name); r {
+	case RoleJobSeeker, RoleEmployer, RoleAdmin:
+		return r, true
+	case "SEEKER":
+		return RoleJobSeeker, true
+	}
+	return "", false
+}
+
 // User is an account and its profile.
 type User struct {
 	ID         string

@@ -40,7 +40,7 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 	}
 	// The same rules as sign-up, so that an operator cannot create an
 	// account the service would refuse.
-	role, ok := parseRole(*roleName)
+	role, ok := domain.ParseRole(*roleName)
 	var problems []string
 	addr, err := domain.ParseEmail(*email)
 	if err != nil {
@@ -103,18 +103,6 @@ func admin(ctx context.Context, args []string, getenv func(string) string, stdin
 	}
 	fmt.Fprintf(stderr, "%s: id %s, email %s, role %s\n", args[0], u.ID, u.Email, u.Role)
 	return 0
-}
-
-func parseRole(s string) (domain.Role, bool) {
-	switch strings.ToUpper(strings.TrimSpace(s)) {
-	case "JOB_SEEKER", "SEEKER":
-		return domain.RoleJobSeeker, true
-	case "EMPLOYER":
-		return domain.RoleEmployer, true
-	case "ADMIN":
-		return domain.RoleAdmin, true
-	}
-	return "", false
 }
 
 // readPassword takes the first line of r, so that a password never appears
