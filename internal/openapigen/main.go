@@ -130,7 +130,7 @@ func keepRefSiblings(v any) any {
 }
 
 // additions holds what the protos do not say. Error mirrors errorBody in
-// server/httperrors.go.
+// server/gateway/errors.go.
 const additions = `{
   "info": {
     "title": "HireMeBahamas API",
