@@ -130,7 +130,7 @@ func (t *routes) allowed(r *http.Request) string {
 // belongs to one service, and so draws from one bucket); "" when no route
 // has r's path.
 func (t *routes) rpcFor(r *http.Request) string {
-	if p := t.pattern(r, r.Method); p != "" {
+	if _, p := t.mux.Handler(r); p != "" {
 		return t.rpc[p]
 	}
 	for _, m := range restMethods {

@@ -46,8 +46,8 @@ func WithCall(ctx context.Context, call *Call) context.Context {
 	return context.WithValue(ctx, callKey{}, call)
 }
 
-// CallFrom returns the Call of a REST request on the gateway's side, or nil.
-func CallFrom(ctx context.Context) *Call {
+// callFrom returns the Call of a REST request on the gateway's side, or nil.
+func callFrom(ctx context.Context) *Call {
 	call, _ := ctx.Value(callKey{}).(*Call)
 	return call
 }
@@ -59,7 +59,7 @@ func OuterCall(ctx context.Context) *Call {
 	if client := inprocgrpc.ClientContext(ctx); client != nil {
 		ctx = client
 	}
-	return CallFrom(ctx)
+	return callFrom(ctx)
 }
 
 // Outcome is what the gRPC side logs of a call: its level, the RPC and its

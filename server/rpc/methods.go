@@ -1,8 +1,6 @@
 package rpc
 
 import (
-	"strings"
-
 	"github.com/hiremebahamas/api/domain"
 	"github.com/hiremebahamas/api/server/ratelimit"
 )
@@ -52,11 +50,4 @@ type Methods map[string]Method
 func (m Methods) Lookup(fullMethod string) (Method, bool) {
 	row, ok := m[fullMethod]
 	return row, ok
-}
-
-// ServiceOf returns the service part of a full method name:
-// hiremebahamas.v1.JobService for /hiremebahamas.v1.JobService/GetJob.
-func ServiceOf(fullMethod string) string {
-	service, _, _ := strings.Cut(strings.TrimPrefix(fullMethod, "/"), "/")
-	return service
 }
