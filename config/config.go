@@ -114,7 +114,16 @@ type Config struct {
 	GRPCMaxConnectionAgeGrace time.Duration
 	// MaxConnections bounds the open connections of each listener.
 	MaxConnections int
+
+	// SMTPURL is where mail goes (see mail.ParseURL); empty, which only
+	// development allows, sends none.
+	SMTPURL string
+	// MailFrom is the sender of every mail.
+	MailFrom string
 }
+
+// DevMailFrom is MAIL_FROM in development when it is unset.
+const DevMailFrom = "HireMeBahamas <no-reply@localhost>"
 
 // Production reports whether the service runs with production safeguards.
 func (c Config) Production() bool { return c.Env == "production" }
@@ -219,6 +228,8 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
 		r.integer(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", "largest REST request body")
 		r.integer(&c.GRPCMaxMsgBytes, "grpc-max-msg-bytes", "GRPC_MAX_MSG_BYTES", "largest gRPC request message")
+		r.secret(&c.SMTPURL, "smtp-url", "SMTP_URL", "SMTP server for mail: smtps://user:password@host, starttls://… or smtp://…[?tls=required] (empty: none sent; development only)")
+		r.str(&c.MailFrom, "mail-from", "MAIL_FROM", "sender of mail, e.g. \"HireMeBahamas <no-reply@hiremebahamas.com>\" (development default: "+DevMailFrom+")")
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -229,6 +240,9 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	// Browsers ignore a leading dot; without it the value compares as a host.
 	c.RefreshCookieDomain = strings.TrimPrefix(strings.ToLower(c.RefreshCookieDomain), ".")
 	c.TrustedProxies, r.errs = parseProxies(list(proxies), r.errs)
+	if command == "serve" && c.MailFrom == "" && !c.Production() {
+		c.MailFrom = DevMailFrom
+	}
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))
 	}

@@ -12,7 +12,11 @@ func env(kv map[string]string) func(string) string {
 	return func(k string) string { return kv[k] }
 }
 
-const goodSecret = "k7Qp2vX9mR4tL8wZ1cF6hJ3nB5dG0sYe"
+const (
+	goodSecret   = "k7Qp2vX9mR4tL8wZ1cF6hJ3nB5dG0sYe"
+	goodSMTPURL  = "smtps://apikey:hunter2@smtp.example.com"
+	goodMailFrom = "HireMeBahamas <no-reply@hiremebahamas.com>"
+)
 
 func TestLoadDefaults(t *testing.T) {
 	c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db"}))
@@ -45,7 +49,8 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 // are never echoed.
 func TestLoadRefusesBadSettings(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://u:hunter2@localhost/db"}
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name     string
 		env      map[string]string
@@ -139,6 +144,17 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"pattern on every Vercel site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.vercel.app"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"pattern on every GitHub Pages site", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.github.io"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"pattern of registrable names", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.com"}, "ALLOWED_ORIGIN_PATTERN"},
+		{"SMTP URL of another scheme", map[string]string{"SMTP_URL": "https://apikey:hunter2@smtp.example.com"}, "SMTP_URL"},
+		{"SMTP URL without a host", map[string]string{"SMTP_URL": "smtp://apikey:hunter2@:587"}, "SMTP_URL"},
+		{"SMTP URL with a bad port", map[string]string{"SMTP_URL": "smtp://apikey:hunter2@smtp.example.com:70000"}, "SMTP_URL"},
+		{"SMTP URL with an unknown parameter", map[string]string{"SMTP_URL": "smtp://apikey:hunter2@smtp.example.com?tls=maybe"}, "SMTP_URL"},
+		{"SMTP URL not a URL", map[string]string{"SMTP_URL": "smtp://apikey:hunter2@smtp.example.com:%zz"}, "SMTP_URL"},
+		{"MAIL_FROM not an address", map[string]string{"MAIL_FROM": "HireMeBahamas"}, "MAIL_FROM"},
+		{"MAIL_FROM two addresses", map[string]string{"MAIL_FROM": "a@example.com, b@example.com"}, "MAIL_FROM"},
+		{"production without SMTP URL", merge(prod, map[string]string{"SMTP_URL": ""}), "SMTP_URL"},
+		{"production SMTP in plain text", merge(prod, map[string]string{"SMTP_URL": "smtp://apikey:hunter2@smtp.example.com"}), "SMTP_URL"},
+		{"production SMTP in plain text to a private address", merge(prod, map[string]string{"SMTP_URL": "smtp://apikey:hunter2@10.0.0.25:25"}), "SMTP_URL"},
+		{"production without MAIL_FROM", merge(prod, map[string]string{"MAIL_FROM": ""}), "MAIL_FROM"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load("serve", nil, env(merge(base, tc.env)))
@@ -174,7 +190,8 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 // without, https origins and patterns under a domain or with a fixed part,
 // and limits off when said so.
 func TestLoadAcceptsSoundProduction(t *testing.T) {
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -194,6 +211,10 @@ func TestLoadAcceptsSoundProduction(t *testing.T) {
 		{"pattern with a fixed part on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://hiremebahamas-*.vercel.app"}},
 		{"pattern with a fixed suffix on Vercel", map[string]string{"DATABASE_URL": "postgres://localhost/db", "ALLOWED_ORIGIN_PATTERN": "https://*-bahamas-team.vercel.app"}},
 		{"limits off, said so", map[string]string{"DATABASE_URL": "postgres://localhost/db", "RATE_LIMIT": "0", "AUTH_RATE_LIMIT": "0", "RATE_LIMIT_OFF_ALLOWED": "true"}},
+		{"STARTTLS required", map[string]string{"DATABASE_URL": "postgres://localhost/db", "SMTP_URL": "smtp://apikey:k@smtp.example.com:587?tls=required"}},
+		{"starttls scheme", map[string]string{"DATABASE_URL": "postgres://localhost/db", "SMTP_URL": "starttls://apikey:k@smtp.example.com"}},
+		{"SMTP relay on this machine in plain text", map[string]string{"DATABASE_URL": "postgres://localhost/db", "SMTP_URL": "smtp://127.0.0.1:25"}},
+		{"SMTP relay on localhost in plain text", map[string]string{"DATABASE_URL": "postgres://localhost/db", "SMTP_URL": "smtp://localhost:1025"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if _, err := Load("serve", nil, env(merge(prod, tc.env))); err != nil {
@@ -208,6 +229,27 @@ func TestLoadAcceptsSoundProduction(t *testing.T) {
 	// migrate checks the database's transport too.
 	if _, err := Load("migrate", nil, env(map[string]string{"ENV": "production", "DATABASE_URL": "postgres://u:p@db.example.com/db"})); err == nil || !strings.Contains(err.Error(), "DATABASE_URL") {
 		t.Errorf("migrate in production over plain text: %v", err)
+	}
+}
+
+// Development sends no mail unless SMTP_URL says where, from a local
+// sender; MAIL_FROM and SMTP_URL are taken as written.
+func TestMailSettings(t *testing.T) {
+	c, err := Load("serve", nil, env(map[string]string{"DATABASE_URL": "postgres://localhost/db"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "" || c.MailFrom != "HireMeBahamas <no-reply@localhost>" {
+		t.Errorf("development defaults: SMTP_URL %q, MAIL_FROM %q; want none and HireMeBahamas <no-reply@localhost>", c.SMTPURL, c.MailFrom)
+	}
+	c, err = Load("serve", []string{"--mail-from", goodMailFrom}, env(map[string]string{
+		"DATABASE_URL": "postgres://localhost/db", "SMTP_URL": "smtp://127.0.0.1:1025", "MAIL_FROM": "Other <other@example.com>",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SMTPURL != "smtp://127.0.0.1:1025" || c.MailFrom != goodMailFrom {
+		t.Errorf("SMTP_URL %q, MAIL_FROM %q; want the environment's URL and the flag's sender", c.SMTPURL, c.MailFrom)
 	}
 }
 
@@ -231,7 +273,7 @@ func TestRefreshCookieSettings(t *testing.T) {
 		partitioned      bool
 	}{
 		{"another site, production", map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.vercel.app",
-			"REFRESH_COOKIE_SAMESITE": "none", "REFRESH_COOKIE_PARTITIONED": "true"}, nil, "none", "", true},
+			"REFRESH_COOKIE_SAMESITE": "none", "REFRESH_COOKIE_PARTITIONED": "true", "SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}, nil, "none", "", true},
 		{"a domain, written with a leading dot", map[string]string{"REFRESH_COOKIE_SAMESITE": "Strict", "REFRESH_COOKIE_DOMAIN": ".HireMeBahamas.com"}, nil,
 			"strict", "hiremebahamas.com", false},
 		{"a domain under a platform's suffix", map[string]string{"REFRESH_COOKIE_DOMAIN": "hiremebahamas-api.onrender.com"}, nil, "lax", "hiremebahamas-api.onrender.com", false},
@@ -321,7 +363,8 @@ func TestTrustedProxies(t *testing.T) {
 // The admin listener is off unless asked for, in development as in
 // production; the flag overrides the variable, to another address or off.
 func TestMetricsAddr(t *testing.T) {
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com"}
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string

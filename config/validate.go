@@ -12,6 +12,7 @@ import (
 	"golang.org/x/net/publicsuffix"
 
 	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/mail"
 )
 
 // MinSecretBytes is the shortest JWT_SECRET_KEY accepted in production: the
@@ -160,6 +161,7 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 	if c.LoginAddressInterval <= 0 || c.LoginAddressInterval >= c.LoginWindow {
 		bad("LOGIN_ADDRESS_INTERVAL: %s must be positive and shorter than LOGIN_WINDOW", c.LoginAddressInterval)
 	}
+	c.validateMail(bad)
 	for i, k := range c.JWTPreviousKeys {
 		if len(k) < MinSecretBytes || isWeak(k) {
 			bad("JWT_PREVIOUS_SECRET_KEYS: key %d is shorter than %d bytes or a placeholder", i+1, MinSecretBytes)
@@ -195,6 +197,27 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 		}
 	}
 	return errs
+}
+
+// validateMail checks SMTP_URL and MAIL_FROM. Production must send mail,
+// and a password reset link read on the way hands over the account, so it
+// must go encrypted to anything but this machine.
+func (c *Config) validateMail(bad func(string, ...any)) {
+	if c.SMTPURL != "" {
+		// The URL is never echoed: it usually carries a password.
+		if s, err := mail.ParseURL(c.SMTPURL); err != nil {
+			bad("SMTP_URL: %v", err)
+		} else if c.Production() && !s.Encrypted() && !isLocalHost(s.Host) {
+			bad("SMTP_URL: in production mail to another host must be encrypted: smtps://, starttls:// or smtp://…?tls=required")
+		}
+	} else if c.Production() {
+		bad("SMTP_URL: required in production, such as smtps://user:password@smtp.example.com")
+	}
+	if c.MailFrom == "" {
+		bad("MAIL_FROM: required in production, such as \"HireMeBahamas <no-reply@hiremebahamas.com>\"")
+	} else if err := mail.CheckFrom(c.MailFrom); err != nil {
+		bad("MAIL_FROM: %v", err)
+	}
 }
 
 // cookieDomainProblem says why browsers would refuse d as the Domain of a

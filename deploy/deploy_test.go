@@ -82,6 +82,7 @@ var testSecrets = map[string]string{
 	"DATABASE_URL":        "postgres://app@127.0.0.1:1/none?sslmode=disable", // nobody there: probes must not need it
 	"DATABASE_DIRECT_URL": "postgres://app@127.0.0.1:1/none?sslmode=disable",
 	"JWT_SECRET_KEY":      "deploy-test-signing-key-Tq8vW3xN6pL1sZ9m",
+	"SMTP_URL":            "smtps://apikey:deploy-test@127.0.0.1:1", // nobody there either
 }
 
 // loadConfig checks env as the binary would for command.

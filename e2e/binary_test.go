@@ -63,6 +63,8 @@ var baseEnv = map[string]string{
 	"ENV":              "production",
 	"FRONTEND_URL":     "https://hiremebahamas.com",
 	"JWT_SECRET_KEY":   "e2e-signing-key-Qm7vT2xK9pL4sW8nR1cZ",
+	"SMTP_URL":         "smtp://127.0.0.1:1", // nothing sends mail yet
+	"MAIL_FROM":        "HireMeBahamas <no-reply@hiremebahamas.com>",
 	"HOST":             "127.0.0.1",
 	"PORT":             "0",
 	"MIGRATE_ON_START": "true",
