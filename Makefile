@@ -34,13 +34,18 @@ build:
 static:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '-s -w $(LDFLAGS)' -o $(BIN) ./cmd/hiremebahamas
 
-## run: serve on $PORT; without DATABASE_URL, a local PostgreSQL under ./.data.
+## run: serve on $PORT; without DATABASE_URL, a local PostgreSQL under ./.data;
+## without SMTP_URL, a local Mailpit that shows the mail sent.
 run: build
 	@set -e; \
 	if [ -z "$$DATABASE_URL" ]; then DATABASE_URL=$$(scripts/devdb.sh start); export DATABASE_URL; \
 		echo "using the local database under ./.data (stop it with: make db-stop)"; fi; \
+	mail=""; \
+	if [ -z "$$SMTP_URL" ]; then SMTP_URL=$$(scripts/devmail.sh start); export SMTP_URL; \
+		echo "sending mail to a local Mailpit under ./.data (stop it with: make db-stop)"; \
+		mail="   mail: $$(scripts/devmail.sh ui)"; fi; \
 	./$(BIN) migrate; \
-	echo "REST: http://localhost:$(PORT)   gRPC: localhost:$(PORT) (plaintext)   demo data: make seed"; \
+	echo "REST: http://localhost:$(PORT)   gRPC: localhost:$(PORT) (plaintext)$$mail   demo data: make seed"; \
 	PORT=$(PORT) exec ./$(BIN) serve
 
 ## test: the whole suite, race detector on, against a real PostgreSQL
@@ -116,8 +121,11 @@ lint:
 db-start:
 	@scripts/devdb.sh start
 
+## db-stop: stop the local PostgreSQL and Mailpit.
 db-stop:
 	@scripts/devdb.sh stop
+	@scripts/devmail.sh stop
 
 clean:
+	@scripts/devmail.sh stop
 	rm -rf bin apidocs/node_modules $(TS_CLIENT)/node_modules
