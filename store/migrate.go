@@ -14,6 +14,8 @@ import (
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/database"
 	"github.com/pressly/goose/v3/lock"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
 
 	"github.com/hiremebahamas/api/domain"
 	"github.com/hiremebahamas/api/migrations"
@@ -77,7 +79,44 @@ func (s *Store) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
+	return s.migrateQueue(ctx, pool)
+}
+
+// migrateQueue applies River's migrations: the background-job queue's
+// tables are part of the schema, versioned by River beside the project's
+// own and applied by the same command.
+func (s *Store) migrateQueue(ctx context.Context, pool *pgxpool.Pool) error {
+	m, err := rivermigrate.New(riverpgxv5.New(pool), &rivermigrate.Config{Logger: s.log.With("component", "migrate")})
+	if err != nil {
+		return err
+	}
+	res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+	if err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
+	}
+	for _, v := range res.Versions {
+		s.log.Info("queue migration applied", "river_version", v.Version, "name", v.Name, "duration", v.Duration)
+	}
 	return nil
+}
+
+// queueSchemaCurrent reports whether River's tables are at the version this
+// build's River needs.
+func (s *Store) queueSchemaCurrent(ctx context.Context) (bool, error) {
+	m, err := rivermigrate.New(riverpgxv5.New(s.pool), nil)
+	if err != nil {
+		return false, err
+	}
+	all := m.AllVersions()
+	have, err := m.ExistingVersions(ctx)
+	if err != nil {
+		var pgErr interface{ SQLState() string }
+		if errors.As(err, &pgErr) && pgErr.SQLState() == "42P01" { // undefined_table
+			return false, nil
+		}
+		return false, err
+	}
+	return len(have) > 0 && have[len(have)-1].Version >= all[len(all)-1].Version, nil
 }
 
 // SchemaVersion returns the version applied to the database; 0 for a
@@ -115,6 +154,15 @@ func (s *Store) checkSchema(ctx context.Context) error {
 	if want := LatestSchemaVersion(); have < want {
 		return domain.Errorf(domain.ErrUnavailable, "SCHEMA_OUTDATED",
 			"the database schema is at version %d but this build needs %d: run `hiremebahamas migrate` or serve with --migrate", have, want)
+	}
+	current, err := s.queueSchemaCurrent(ctx)
+	if err != nil {
+		return interpretError(err)
+	}
+	s.queueCurrent.Store(current)
+	if !current {
+		return domain.Errorf(domain.ErrUnavailable, "SCHEMA_OUTDATED",
+			"the job queue's tables are missing or older than this build needs: run `hiremebahamas migrate` or serve with --migrate")
 	}
 	return nil
 }

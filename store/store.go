@@ -62,6 +62,10 @@ type Store struct {
 	// schemaVersion is the newest schema version seen applied, or 0; once it
 	// reaches LatestSchemaVersion it is not checked again.
 	schemaVersion atomic.Int64
+	// queueCurrent is whether River's tables were last seen current.
+	queueCurrent atomic.Bool
+	// outbox inserts the background jobs of a change; nil until set.
+	outbox Outbox
 }
 
 // Open creates the pool without waiting for the database: connections are
@@ -201,7 +205,9 @@ func (s *Store) Check(ctx context.Context) (Health, error) {
 
 // SchemaCurrent reports whether the schema has been seen at the version this
 // build expects.
-func (s *Store) SchemaCurrent() bool { return s.schemaVersion.Load() >= LatestSchemaVersion() }
+func (s *Store) SchemaCurrent() bool {
+	return s.schemaVersion.Load() >= LatestSchemaVersion() && s.queueCurrent.Load()
+}
 
 // EnsureSchema returns nil once the schema has been seen current, checking
 // it now if it has not been yet: data requests are refused on an older

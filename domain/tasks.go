@@ -1,0 +1,29 @@
+package domain
+
+// Task is background work that a change causes: the store inserts it in the
+// change's own transaction, so that it exists if and only if the change
+// commits, and a worker does it afterwards, at least once. Kind names it on
+// the queue; the fields are its arguments, stored as JSON.
+type Task interface{ Kind() string }
+
+// PasswordResetRequested asks for a reset link to be mailed to Email, if
+// an active account has it. The worker decides, so that the request reveals
+// nothing about which emails have accounts.
+type PasswordResetRequested struct {
+	Email string `json:"email"`
+}
+
+func (PasswordResetRequested) Kind() string { return "password_reset_requested" }
+
+// PasswordChanged tells the owner of an account that its password was
+// changed, in case it was not them.
+type PasswordChanged struct {
+	UserID string `json:"user_id"`
+}
+
+func (PasswordChanged) Kind() string { return "password_changed" }
+
+// PurgeSpentTokens deletes password-reset tokens long past their expiry.
+type PurgeSpentTokens struct{}
+
+func (PurgeSpentTokens) Kind() string { return "purge_spent_tokens" }
