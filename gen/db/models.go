@@ -60,6 +60,16 @@ type LoginFailure struct {
 	CreateTime pgtype.Timestamptz
 }
 
+type PasswordReset struct {
+	ID         pgtype.UUID
+	UserID     pgtype.UUID
+	TokenHash  []byte
+	CreateTime pgtype.Timestamptz
+	ExpireTime pgtype.Timestamptz
+	UseTime    pgtype.Timestamptz
+	JobID      int64
+}
+
 type RefreshToken struct {
 	ID         pgtype.UUID
 	FamilyID   pgtype.UUID
