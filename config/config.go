@@ -114,6 +114,10 @@ type Config struct {
 	GRPCMaxConnectionAgeGrace time.Duration
 	// MaxConnections bounds the open connections of each listener.
 	MaxConnections int
+	// Workers is how many background jobs (mail, alerts) one process works
+	// at once; 0 lets `serve` insert jobs but leaves them to
+	// `hiremebahamas worker` processes.
+	Workers int
 
 	// SMTPURL is where mail goes (see mail.ParseURL); empty, which only
 	// development allows, sends none.
@@ -133,7 +137,7 @@ const DefaultPort = 8080
 
 // Load reads the environment through getenv, then flags from args, which
 // override it. Command "migrate" needs only the database settings; "serve"
-// needs the rest too and, in production, strong secrets.
+// and "worker" need the rest too and, in production, strong secrets.
 func Load(command string, args []string, getenv func(string) string) (Config, error) {
 	c := Config{
 		Env:               "development",
@@ -150,6 +154,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		IdleTimeout:       5 * time.Second,
 		GRPCIdleTimeout:   5 * time.Minute,
 		MaxConnections:    4096,
+		Workers:           10,
 		DrainDelay:        5 * time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		MaxBodyBytes:      1 << 20,
@@ -185,7 +190,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	r.integer(&c.DBMinConns, "db-min-conns", "DB_MIN_CONNS", "connections the pool keeps open")
 	r.integer(&c.DBMaxConns, "db-max-conns", "DB_MAX_CONNS", "most connections the pool opens")
 	r.duration(&c.DBConnectTimeout, "db-connect-timeout", "DB_CONNECT_TIMEOUT", "time allowed to open one connection")
-	if command == "serve" {
+	if command == "serve" || command == "worker" {
 		r.str(&c.Host, "host", "HOST", "interface to listen on (empty: all)")
 		r.integer(&c.Port, "port", "PORT", "port for REST and gRPC")
 		r.integer(&c.GRPCPort, "grpc-port", "GRPC_PORT", "optional extra port for gRPC only (0: none)")
@@ -224,6 +229,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.GRPCMaxConnectionAge, "grpc-max-connection-age", "GRPC_MAX_CONNECTION_AGE", "how long a gRPC connection lives before the client is asked to reconnect")
 		r.duration(&c.GRPCMaxConnectionAgeGrace, "grpc-max-connection-age-grace", "GRPC_MAX_CONNECTION_AGE_GRACE", "time calls still open on a gRPC connection past its age get to finish")
 		r.integer(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", "most connections open at once on each port")
+		r.integer(&c.Workers, "workers", "WORKERS", "background jobs worked at once by this process (0: serve only inserts them)")
 		r.duration(&c.DrainDelay, "drain-delay", "DRAIN_DELAY", "time between reporting NOT_SERVING and closing listeners")
 		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
 		r.integer(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", "largest REST request body")
@@ -240,7 +246,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	// Browsers ignore a leading dot; without it the value compares as a host.
 	c.RefreshCookieDomain = strings.TrimPrefix(strings.ToLower(c.RefreshCookieDomain), ".")
 	c.TrustedProxies, r.errs = parseProxies(list(proxies), r.errs)
-	if command == "serve" && c.MailFrom == "" && !c.Production() {
+	if (command == "serve" || command == "worker") && c.MailFrom == "" && !c.Production() {
 		c.MailFrom = DevMailFrom
 	}
 	if fs.NArg() > 0 {

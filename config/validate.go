@@ -55,7 +55,7 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 			}
 		}
 	}
-	if command != "serve" {
+	if command != "serve" && command != "worker" {
 		return errs
 	}
 	if c.Port < 0 || c.Port > 65535 {
@@ -87,6 +87,9 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 	positive(&errs, "GRPC_MAX_CONNECTION_AGE_GRACE", c.GRPCMaxConnectionAgeGrace)
 	if c.ReadTimeout < c.ReadHeaderTimeout {
 		bad("READ_TIMEOUT: %s is shorter than READ_HEADER_TIMEOUT (%s), which it includes", c.ReadTimeout, c.ReadHeaderTimeout)
+	}
+	if c.Workers < 0 || c.Workers > 1000 {
+		bad("WORKERS: %d is outside 0 to 1000", c.Workers)
 	}
 	if c.MaxConnections < 16 {
 		bad("MAX_CONNECTIONS: %d is below 16", c.MaxConnections)

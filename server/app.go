@@ -19,6 +19,7 @@ import (
 	grpcproto "google.golang.org/grpc/encoding/proto"
 
 	"github.com/hiremebahamas/api/config"
+	"github.com/hiremebahamas/api/queue"
 	"github.com/hiremebahamas/api/server/gateway"
 	"github.com/hiremebahamas/api/server/interceptor"
 	"github.com/hiremebahamas/api/server/listen"
@@ -44,6 +45,9 @@ type App struct {
 	tracing *telemetry.Tracing // nil unless tracing is on
 
 	jobs *service.JobServer
+	// queue works background jobs; releaseQueue closes its own pool.
+	queue        *queue.Queue
+	releaseQueue func()
 	// stopWatch ends the watch on other instances' writes to jobs, and
 	// watchDone closes when it has ended.
 	stopWatch context.CancelFunc
@@ -82,6 +86,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	if a.metrics, err = telemetry.NewMetrics(telemetry.MetricsOptions{
 		Addr: cfg.MetricsAddr, ReadHeaderTimeout: cfg.ReadHeaderTimeout, Pool: a.store.PoolCollector(), Traced: a.tracing != nil,
 	}, log); err != nil {
+		return nil, err
+	}
+	if a.queue, a.releaseQueue, err = newQueue(ctx, cfg, a.store, a.metrics, log); err != nil {
 		return nil, err
 	}
 	a.life = service.NewLifecycle()
@@ -190,6 +197,11 @@ func (a *App) Run(ctx context.Context) error {
 		defer close(a.watchDone)
 		a.store.WaitReady(dbCtx, a.cfg.MigrateOnStart)
 		if dbCtx.Err() == nil {
+			// Not dbCtx: ending it would cancel the jobs running, which
+			// shutdown lets finish instead.
+			if err := a.queue.Start(context.WithoutCancel(dbCtx)); err != nil {
+				a.log.Error("the job queue did not start", "error", err)
+			}
 			a.store.WatchJobs(watchCtx, a.watchOptions(), a.jobs.ChangedInDatabase)
 		}
 	}()
@@ -246,6 +258,11 @@ func (a *App) shutdown() {
 		a.grpc.Stop()
 		<-stopped
 	}
+	// Jobs running get what is left of the grace period; jobs the requests
+	// above inserted are worked by whichever worker runs next.
+	if err := a.queue.Stop(deadline); err != nil {
+		a.log.Warn("jobs still running at the deadline were cancelled; they will be retried", "error", err)
+	}
 	// The cache follows other instances' writes while any request may read it.
 	a.endWatch()
 	// Metrics stay scrapable while traffic drains; buffered spans are sent
@@ -290,6 +307,9 @@ func (a *App) Close() {
 		_ = a.grpcLis.Close()
 	}
 	a.metrics.Close()
+	if a.releaseQueue != nil {
+		a.releaseQueue()
+	}
 	if a.store != nil {
 		a.store.Close()
 	}

@@ -34,7 +34,8 @@ import (
 const usage = `usage: hiremebahamas <command> [flags]
 
 commands:
-  serve    serve gRPC and REST on $PORT until SIGTERM
+  serve    serve gRPC and REST on $PORT until SIGTERM, and work background jobs ($WORKERS at once)
+  worker   work background jobs (mail) until SIGTERM, without serving the API
   migrate  apply pending database migrations and exit
   admin    create accounts and change roles (run "hiremebahamas admin" for details)
   seed     fill the database with demo employers, job seekers, jobs and applications
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if len(args) > 0 && args[0] == "seed" {
 		return seed(ctx, args[1:], getenv, stderr)
 	}
-	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate") {
+	if len(args) == 0 || (args[0] != "serve" && args[0] != "migrate" && args[0] != "worker") {
 		fmt.Fprint(stderr, usage)
 		return 2
 	}
@@ -88,6 +89,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		defer app.Close()
 		if err := app.Run(ctx); err != nil {
+			return 1
+		}
+	case "worker":
+		w, err := server.NewWorker(ctx, cfg, log)
+		if err != nil {
+			log.Error("cannot start", "error", err)
+			return 1
+		}
+		defer w.Close()
+		if err := w.Run(ctx); err != nil {
+			log.Error("worker failed", "error", err)
 			return 1
 		}
 	case "migrate":

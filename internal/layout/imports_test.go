@@ -50,6 +50,9 @@ var rules = []rule{
 	{pkg: "server/ratelimit", deny: []string{netHTTP, grpcPkg}, only: []string{"domain"}},
 	{pkg: "server/listen", stdOnly: true},
 	{pkg: "store", only: []string{"domain", "gen/db", "migrations"}},
+	// The queue works jobs over the store and mails; it serves nothing.
+	{pkg: "queue", deny: []string{netHTTP, "config"}, only: []string{"store", "mail", "domain", "auth"}},
+	{pkg: "mail", only: []string{}},
 	{pkg: "domain", only: []string{}},
 }
 

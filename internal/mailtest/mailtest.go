@@ -24,12 +24,16 @@ import (
 
 // Mailpit is one running Mailpit, listening on 127.0.0.1.
 type Mailpit struct {
+	bin, dir         string
 	smtpPort, uiPort int
 	logFile          string
 	cmd              *exec.Cmd
 	exited           chan struct{}
 	stop             sync.Once
 	client           *http.Client
+	// restarted is the process Restart started in its place.
+	mu        sync.Mutex
+	restarted *Mailpit
 }
 
 // Received is one message as Mailpit took it in.
@@ -85,6 +89,7 @@ func Start(t testing.TB) *Mailpit {
 	for attempt := 1; ; attempt++ {
 		m, err := start(bin, dir, pgtest.FreePort(t), pgtest.FreePort(t))
 		if err == nil {
+			m.bin, m.dir = bin, dir
 			t.Cleanup(m.Stop)
 			return m
 		}
@@ -154,9 +159,35 @@ func (m *Mailpit) log() string {
 	return strings.TrimSpace(string(b))
 }
 
+// Restart starts Mailpit again after Stop, on the same ports and with the
+// messages it held: a server that comes back.
+func (m *Mailpit) Restart(t testing.TB) {
+	t.Helper()
+	again, err := start(m.bin, m.dir, m.smtpPort, m.uiPort)
+	if err != nil {
+		t.Fatalf("mailtest: restart: %v", err)
+	}
+	again.bin, again.dir = m.bin, m.dir
+	m.mu.Lock()
+	m.restarted = again
+	m.mu.Unlock()
+}
+
+// current is the process now serving m's ports.
+func (m *Mailpit) current() *Mailpit {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.restarted != nil {
+		return m.restarted.current()
+	}
+	return m
+}
+
 // Stop stops Mailpit; later sends to its SMTP URL fail. The test's cleanup
 // calls it too.
-func (m *Mailpit) Stop() {
+func (m *Mailpit) Stop() { m.current().stopProcess() }
+
+func (m *Mailpit) stopProcess() {
 	m.stop.Do(func() {
 		_ = m.cmd.Process.Signal(syscall.SIGTERM)
 		select {

@@ -165,6 +165,20 @@ func (m *Metrics) Serve() error {
 	return nil
 }
 
+// Register adds collectors to the registry /metrics serves; it does nothing
+// when there are no metrics.
+func (m *Metrics) Register(cs ...prometheus.Collector) error {
+	if m == nil {
+		return nil
+	}
+	for _, c := range cs {
+		if err := m.registry.Register(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // CountIgnoredForward is the counter of requests whose X-Forwarded-For was
 // ignored, or nil when there are no metrics.
 func (m *Metrics) CountIgnoredForward() func() {

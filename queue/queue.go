@@ -1,0 +1,132 @@
+// Package queue runs the service's background work on River, in the same
+// PostgreSQL: the store inserts jobs in the transactions of the changes that
+// cause them (store.Outbox), and the workers here do them, at least once,
+// retrying with backoff until River discards them with the error kept.
+package queue
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/hiremebahamas/api/domain"
+	"github.com/hiremebahamas/api/mail"
+	"github.com/hiremebahamas/api/store"
+)
+
+// Options configure the queue.
+type Options struct {
+	// Pool is where River's tables are read and written.
+	Pool *pgxpool.Pool
+	// PollOnly polls for new jobs instead of listening for them, for a
+	// pool behind a transaction pooler, where LISTEN does not work.
+	PollOnly bool
+	// Workers is how many jobs one process works at once; 0 inserts jobs
+	// but works none (an API-only process).
+	Workers int
+	Store   *store.Store
+	Mail    mail.Sender
+	// LinkBase is the frontend's base URL, for links in mail.
+	LinkBase string
+	// Resets bound the password-reset links one account gets.
+	Resets store.ResetLimits
+	Log    *slog.Logger
+}
+
+// Queue is the River client and the workers of each task.
+type Queue struct {
+	client  *river.Client[pgx.Tx]
+	working bool
+	metrics *metrics
+}
+
+// mailAttempts is how often a mail is tried before River discards it: with
+// River's backoff (attempt⁴ seconds) that spans about a day of an SMTP
+// server being down.
+const mailAttempts = 12
+
+// jobTimeout bounds one attempt of a job.
+const jobTimeout = time.Minute
+
+// New builds the queue. It starts nothing: see Start.
+func New(o Options) (*Queue, error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &resetRequestWorker{o: o})
+	river.AddWorker(workers, &passwordChangedWorker{o: o})
+	river.AddWorker(workers, &purgeWorker{o: o})
+	cfg := &river.Config{
+		Logger:      o.Log.With("component", "queue"),
+		Workers:     workers,
+		PollOnly:    o.PollOnly,
+		JobTimeout:  jobTimeout,
+		MaxAttempts: mailAttempts,
+		PeriodicJobs: []*river.PeriodicJob{
+			// River's leader enqueues these: once across every replica.
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return domain.PurgeSpentTokens{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+		},
+	}
+	if o.Workers > 0 {
+		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
+	}
+	client, err := river.NewClient(riverpgxv5.New(o.Pool), cfg)
+	if err != nil {
+		return nil, err
+	}
+	q := &Queue{client: client, working: o.Workers > 0}
+	q.metrics = newMetrics(o.Pool)
+	return q, nil
+}
+
+// InsertTx inserts jobs in tx: it is the store's Outbox.
+func (q *Queue) InsertTx(ctx context.Context, tx pgx.Tx, jobs []domain.Task) error {
+	params := make([]river.InsertManyParams, 0, len(jobs))
+	for _, j := range jobs {
+		// A task has the Kind River asks of job arguments, and marshals as
+		// its own fields.
+		params = append(params, river.InsertManyParams{Args: j, InsertOpts: insertOpts(j)})
+	}
+	_, err := q.client.InsertManyTx(ctx, tx, params)
+	return err
+}
+
+// insertOpts are a task's: a reset request for the same email within a
+// minute is the same job, so that a flood of requests sends one mail.
+func insertOpts(t domain.Task) *river.InsertOpts {
+	if _, ok := t.(domain.PasswordResetRequested); ok {
+		return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
+	}
+	return nil
+}
+
+// Start begins working jobs, when the queue has workers, and the leader's
+// periodic jobs; it returns once started.
+func (q *Queue) Start(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	q.metrics.follow(q.client)
+	return q.client.Start(ctx)
+}
+
+// Stop stops fetching jobs and waits for the running ones until ctx ends;
+// then it cancels them, and River's rescue retries them later.
+func (q *Queue) Stop(ctx context.Context) error {
+	if !q.working {
+		return nil
+	}
+	err := q.client.Stop(ctx)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		cancelCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return q.client.StopAndCancel(cancelCtx)
+	}
+	return err
+}
