@@ -124,6 +124,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/password-reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RequestPasswordReset mails a link to reset the password to the account
+         *     with this email, if an active one has it. The answer is the same either
+         *     way, and so is the work done before answering: whether the email has an
+         *     account is never told. An account gets at most 3 links an hour; each
+         *     works once, for 30 minutes.
+         */
+        post: operations["AuthService_RequestPasswordReset"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password-reset/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ResetPassword sets a new password with the token of a reset link, ends
+         *     every session of the account and every other link, and mails the
+         *     owner that the password changed. A token that is unknown, expired or
+         *     used is INVALID_ARGUMENT, reason RESET_TOKEN_INVALID.
+         */
+        post: operations["AuthService_ResetPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -968,6 +1013,18 @@ export interface components {
             /** @description ROLE_JOB_SEEKER or ROLE_EMPLOYER. */
             role?: components["schemas"]["Role"];
         };
+        /** @description RequestPasswordResetRequest names the account to reset. */
+        RequestPasswordResetRequest: {
+            /** @description The account's sign-in email. */
+            email?: string;
+        };
+        /** @description ResetPasswordRequest sets a new password with a reset link's token. */
+        ResetPasswordRequest: {
+            /** @description The new password: 8 to 128 characters. */
+            new_password?: string;
+            /** @description The token from the reset link. */
+            token?: string;
+        };
         /**
          * @description Role decides what an account may do.
          *
@@ -1225,6 +1282,58 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["LogoutAllRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    AuthService_RequestPasswordReset: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description RequestPasswordResetRequest names the account to reset. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestPasswordResetRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    AuthService_ResetPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description ResetPasswordRequest sets a new password with a reset link's token. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResetPasswordRequest"];
             };
         };
         responses: {

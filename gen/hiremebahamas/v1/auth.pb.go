@@ -273,6 +273,107 @@ func (x *LogoutRequest) GetRefreshToken() string {
 	return ""
 }
 
+// RequestPasswordResetRequest names the account to reset.
+type RequestPasswordResetRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The account's sign-in email.
+	Email         string `protobuf:"bytes,1,opt,name=email,proto3" json:"email,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestPasswordResetRequest) Reset() {
+	*x = RequestPasswordResetRequest{}
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestPasswordResetRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestPasswordResetRequest) ProtoMessage() {}
+
+func (x *RequestPasswordResetRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestPasswordResetRequest.ProtoReflect.Descriptor instead.
+func (*RequestPasswordResetRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *RequestPasswordResetRequest) GetEmail() string {
+	if x != nil {
+		return x.Email
+	}
+	return ""
+}
+
+// ResetPasswordRequest sets a new password with a reset link's token.
+type ResetPasswordRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token from the reset link.
+	Token string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	// The new password: 8 to 128 characters.
+	NewPassword   string `protobuf:"bytes,2,opt,name=new_password,json=newPassword,proto3" json:"new_password,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResetPasswordRequest) Reset() {
+	*x = ResetPasswordRequest{}
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResetPasswordRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResetPasswordRequest) ProtoMessage() {}
+
+func (x *ResetPasswordRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResetPasswordRequest.ProtoReflect.Descriptor instead.
+func (*ResetPasswordRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ResetPasswordRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *ResetPasswordRequest) GetNewPassword() string {
+	if x != nil {
+		return x.NewPassword
+	}
+	return ""
+}
+
 // LogoutAllRequest has no fields: it acts on the signed-in user.
 type LogoutAllRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -282,7 +383,7 @@ type LogoutAllRequest struct {
 
 func (x *LogoutAllRequest) Reset() {
 	*x = LogoutAllRequest{}
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[4]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -294,7 +395,7 @@ func (x *LogoutAllRequest) String() string {
 func (*LogoutAllRequest) ProtoMessage() {}
 
 func (x *LogoutAllRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[4]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -307,7 +408,7 @@ func (x *LogoutAllRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogoutAllRequest.ProtoReflect.Descriptor instead.
 func (*LogoutAllRequest) Descriptor() ([]byte, []int) {
-	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{4}
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{6}
 }
 
 // ChangePasswordRequest replaces the signed-in user's password.
@@ -323,7 +424,7 @@ type ChangePasswordRequest struct {
 
 func (x *ChangePasswordRequest) Reset() {
 	*x = ChangePasswordRequest{}
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[5]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -335,7 +436,7 @@ func (x *ChangePasswordRequest) String() string {
 func (*ChangePasswordRequest) ProtoMessage() {}
 
 func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[5]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -348,7 +449,7 @@ func (x *ChangePasswordRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChangePasswordRequest.ProtoReflect.Descriptor instead.
 func (*ChangePasswordRequest) Descriptor() ([]byte, []int) {
-	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{5}
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChangePasswordRequest) GetCurrentPassword() string {
@@ -384,7 +485,7 @@ type AuthSession struct {
 
 func (x *AuthSession) Reset() {
 	*x = AuthSession{}
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[6]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -396,7 +497,7 @@ func (x *AuthSession) String() string {
 func (*AuthSession) ProtoMessage() {}
 
 func (x *AuthSession) ProtoReflect() protoreflect.Message {
-	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[6]
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -409,7 +510,7 @@ func (x *AuthSession) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuthSession.ProtoReflect.Descriptor instead.
 func (*AuthSession) Descriptor() ([]byte, []int) {
-	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{6}
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *AuthSession) GetAccessToken() string {
@@ -472,7 +573,14 @@ const file_hiremebahamas_v1_auth_proto_rawDesc = "" +
 	"\x0eRefreshRequest\x12,\n" +
 	"\rrefresh_token\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\frefreshToken\"=\n" +
 	"\rLogoutRequest\x12,\n" +
-	"\rrefresh_token\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\frefreshToken\"\x12\n" +
+	"\rrefresh_token\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18@R\frefreshToken\"?\n" +
+	"\x1bRequestPasswordResetRequest\x12 \n" +
+	"\x05email\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x03\x18\xfe\x01R\x05email\"f\n" +
+	"\x14ResetPasswordRequest\x12\x1f\n" +
+	"\x05token\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05token\x12-\n" +
+	"\fnew_password\x18\x02 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\b\x18\x80\x01R\vnewPassword\"\x12\n" +
 	"\x10LogoutAllRequest\"}\n" +
 	"\x15ChangePasswordRequest\x125\n" +
 	"\x10current_password\x18\x01 \x01(\tB\n" +
@@ -486,14 +594,16 @@ const file_hiremebahamas_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"expires_in\x18\x03 \x01(\x05R\texpiresIn\x12#\n" +
 	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\x12*\n" +
-	"\x04user\x18\x05 \x01(\v2\x16.hiremebahamas.v1.UserR\x04user2\xa5\x05\n" +
+	"\x04user\x18\x05 \x01(\v2\x16.hiremebahamas.v1.UserR\x04user2\xae\a\n" +
 	"\vAuthService\x12n\n" +
 	"\bRegister\x12!.hiremebahamas.v1.RegisterRequest\x1a\x1d.hiremebahamas.v1.AuthSession\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/register\x12e\n" +
 	"\x05Login\x12\x1e.hiremebahamas.v1.LoginRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/auth/login\x12k\n" +
 	"\aRefresh\x12 .hiremebahamas.v1.RefreshRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"\x1f\x82\xd3\xe4\x93\x02\x19:\x01*\"\x14/api/v1/auth/refresh\x12a\n" +
 	"\x06Logout\x12\x1f.hiremebahamas.v1.LogoutRequest\x1a\x16.google.protobuf.Empty\"\x1e\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/api/v1/auth/logout\x12k\n" +
 	"\tLogoutAll\x12\".hiremebahamas.v1.LogoutAllRequest\x1a\x16.google.protobuf.Empty\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/api/v1/auth/logout-all\x12\x81\x01\n" +
-	"\x0eChangePassword\x12'.hiremebahamas.v1.ChangePasswordRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/api/v1/auth/change-passwordB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
+	"\x0eChangePassword\x12'.hiremebahamas.v1.ChangePasswordRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/api/v1/auth/change-password\x12\x85\x01\n" +
+	"\x14RequestPasswordReset\x12-.hiremebahamas.v1.RequestPasswordResetRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/api/v1/auth/password-reset\x12\x7f\n" +
+	"\rResetPassword\x12&.hiremebahamas.v1.ResetPasswordRequest\x1a\x16.google.protobuf.Empty\".\x82\xd3\xe4\x93\x02(:\x01*\"#/api/v1/auth/password-reset/confirmB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
 
 var (
 	file_hiremebahamas_v1_auth_proto_rawDescOnce sync.Once
@@ -507,38 +617,44 @@ func file_hiremebahamas_v1_auth_proto_rawDescGZIP() []byte {
 	return file_hiremebahamas_v1_auth_proto_rawDescData
 }
 
-var file_hiremebahamas_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_hiremebahamas_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_hiremebahamas_v1_auth_proto_goTypes = []any{
-	(*RegisterRequest)(nil),       // 0: hiremebahamas.v1.RegisterRequest
-	(*LoginRequest)(nil),          // 1: hiremebahamas.v1.LoginRequest
-	(*RefreshRequest)(nil),        // 2: hiremebahamas.v1.RefreshRequest
-	(*LogoutRequest)(nil),         // 3: hiremebahamas.v1.LogoutRequest
-	(*LogoutAllRequest)(nil),      // 4: hiremebahamas.v1.LogoutAllRequest
-	(*ChangePasswordRequest)(nil), // 5: hiremebahamas.v1.ChangePasswordRequest
-	(*AuthSession)(nil),           // 6: hiremebahamas.v1.AuthSession
-	(Role)(0),                     // 7: hiremebahamas.v1.Role
-	(Island)(0),                   // 8: hiremebahamas.v1.Island
-	(*User)(nil),                  // 9: hiremebahamas.v1.User
-	(*emptypb.Empty)(nil),         // 10: google.protobuf.Empty
+	(*RegisterRequest)(nil),             // 0: hiremebahamas.v1.RegisterRequest
+	(*LoginRequest)(nil),                // 1: hiremebahamas.v1.LoginRequest
+	(*RefreshRequest)(nil),              // 2: hiremebahamas.v1.RefreshRequest
+	(*LogoutRequest)(nil),               // 3: hiremebahamas.v1.LogoutRequest
+	(*RequestPasswordResetRequest)(nil), // 4: hiremebahamas.v1.RequestPasswordResetRequest
+	(*ResetPasswordRequest)(nil),        // 5: hiremebahamas.v1.ResetPasswordRequest
+	(*LogoutAllRequest)(nil),            // 6: hiremebahamas.v1.LogoutAllRequest
+	(*ChangePasswordRequest)(nil),       // 7: hiremebahamas.v1.ChangePasswordRequest
+	(*AuthSession)(nil),                 // 8: hiremebahamas.v1.AuthSession
+	(Role)(0),                           // 9: hiremebahamas.v1.Role
+	(Island)(0),                         // 10: hiremebahamas.v1.Island
+	(*User)(nil),                        // 11: hiremebahamas.v1.User
+	(*emptypb.Empty)(nil),               // 12: google.protobuf.Empty
 }
 var file_hiremebahamas_v1_auth_proto_depIdxs = []int32{
-	7,  // 0: hiremebahamas.v1.RegisterRequest.role:type_name -> hiremebahamas.v1.Role
-	8,  // 1: hiremebahamas.v1.RegisterRequest.location:type_name -> hiremebahamas.v1.Island
-	9,  // 2: hiremebahamas.v1.AuthSession.user:type_name -> hiremebahamas.v1.User
+	9,  // 0: hiremebahamas.v1.RegisterRequest.role:type_name -> hiremebahamas.v1.Role
+	10, // 1: hiremebahamas.v1.RegisterRequest.location:type_name -> hiremebahamas.v1.Island
+	11, // 2: hiremebahamas.v1.AuthSession.user:type_name -> hiremebahamas.v1.User
 	0,  // 3: hiremebahamas.v1.AuthService.Register:input_type -> hiremebahamas.v1.RegisterRequest
 	1,  // 4: hiremebahamas.v1.AuthService.Login:input_type -> hiremebahamas.v1.LoginRequest
 	2,  // 5: hiremebahamas.v1.AuthService.Refresh:input_type -> hiremebahamas.v1.RefreshRequest
 	3,  // 6: hiremebahamas.v1.AuthService.Logout:input_type -> hiremebahamas.v1.LogoutRequest
-	4,  // 7: hiremebahamas.v1.AuthService.LogoutAll:input_type -> hiremebahamas.v1.LogoutAllRequest
-	5,  // 8: hiremebahamas.v1.AuthService.ChangePassword:input_type -> hiremebahamas.v1.ChangePasswordRequest
-	6,  // 9: hiremebahamas.v1.AuthService.Register:output_type -> hiremebahamas.v1.AuthSession
-	6,  // 10: hiremebahamas.v1.AuthService.Login:output_type -> hiremebahamas.v1.AuthSession
-	6,  // 11: hiremebahamas.v1.AuthService.Refresh:output_type -> hiremebahamas.v1.AuthSession
-	10, // 12: hiremebahamas.v1.AuthService.Logout:output_type -> google.protobuf.Empty
-	10, // 13: hiremebahamas.v1.AuthService.LogoutAll:output_type -> google.protobuf.Empty
-	6,  // 14: hiremebahamas.v1.AuthService.ChangePassword:output_type -> hiremebahamas.v1.AuthSession
-	9,  // [9:15] is the sub-list for method output_type
-	3,  // [3:9] is the sub-list for method input_type
+	6,  // 7: hiremebahamas.v1.AuthService.LogoutAll:input_type -> hiremebahamas.v1.LogoutAllRequest
+	7,  // 8: hiremebahamas.v1.AuthService.ChangePassword:input_type -> hiremebahamas.v1.ChangePasswordRequest
+	4,  // 9: hiremebahamas.v1.AuthService.RequestPasswordReset:input_type -> hiremebahamas.v1.RequestPasswordResetRequest
+	5,  // 10: hiremebahamas.v1.AuthService.ResetPassword:input_type -> hiremebahamas.v1.ResetPasswordRequest
+	8,  // 11: hiremebahamas.v1.AuthService.Register:output_type -> hiremebahamas.v1.AuthSession
+	8,  // 12: hiremebahamas.v1.AuthService.Login:output_type -> hiremebahamas.v1.AuthSession
+	8,  // 13: hiremebahamas.v1.AuthService.Refresh:output_type -> hiremebahamas.v1.AuthSession
+	12, // 14: hiremebahamas.v1.AuthService.Logout:output_type -> google.protobuf.Empty
+	12, // 15: hiremebahamas.v1.AuthService.LogoutAll:output_type -> google.protobuf.Empty
+	8,  // 16: hiremebahamas.v1.AuthService.ChangePassword:output_type -> hiremebahamas.v1.AuthSession
+	12, // 17: hiremebahamas.v1.AuthService.RequestPasswordReset:output_type -> google.protobuf.Empty
+	12, // 18: hiremebahamas.v1.AuthService.ResetPassword:output_type -> google.protobuf.Empty
+	11, // [11:19] is the sub-list for method output_type
+	3,  // [3:11] is the sub-list for method input_type
 	3,  // [3:3] is the sub-list for extension type_name
 	3,  // [3:3] is the sub-list for extension extendee
 	0,  // [0:3] is the sub-list for field type_name
@@ -557,7 +673,7 @@ func file_hiremebahamas_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hiremebahamas_v1_auth_proto_rawDesc), len(file_hiremebahamas_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

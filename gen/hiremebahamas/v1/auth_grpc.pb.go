@@ -20,12 +20,14 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Register_FullMethodName       = "/hiremebahamas.v1.AuthService/Register"
-	AuthService_Login_FullMethodName          = "/hiremebahamas.v1.AuthService/Login"
-	AuthService_Refresh_FullMethodName        = "/hiremebahamas.v1.AuthService/Refresh"
-	AuthService_Logout_FullMethodName         = "/hiremebahamas.v1.AuthService/Logout"
-	AuthService_LogoutAll_FullMethodName      = "/hiremebahamas.v1.AuthService/LogoutAll"
-	AuthService_ChangePassword_FullMethodName = "/hiremebahamas.v1.AuthService/ChangePassword"
+	AuthService_Register_FullMethodName             = "/hiremebahamas.v1.AuthService/Register"
+	AuthService_Login_FullMethodName                = "/hiremebahamas.v1.AuthService/Login"
+	AuthService_Refresh_FullMethodName              = "/hiremebahamas.v1.AuthService/Refresh"
+	AuthService_Logout_FullMethodName               = "/hiremebahamas.v1.AuthService/Logout"
+	AuthService_LogoutAll_FullMethodName            = "/hiremebahamas.v1.AuthService/LogoutAll"
+	AuthService_ChangePassword_FullMethodName       = "/hiremebahamas.v1.AuthService/ChangePassword"
+	AuthService_RequestPasswordReset_FullMethodName = "/hiremebahamas.v1.AuthService/RequestPasswordReset"
+	AuthService_ResetPassword_FullMethodName        = "/hiremebahamas.v1.AuthService/ResetPassword"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -69,6 +71,17 @@ type AuthServiceClient interface {
 	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
 	// locked account is refused as Login refuses it.
 	ChangePassword(ctx context.Context, in *ChangePasswordRequest, opts ...grpc.CallOption) (*AuthSession, error)
+	// RequestPasswordReset mails a link to reset the password to the account
+	// with this email, if an active one has it. The answer is the same either
+	// way, and so is the work done before answering: whether the email has an
+	// account is never told. An account gets at most 3 links an hour; each
+	// works once, for 30 minutes.
+	RequestPasswordReset(ctx context.Context, in *RequestPasswordResetRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// ResetPassword sets a new password with the token of a reset link, ends
+	// every session of the account and every other link, and mails the
+	// owner that the password changed. A token that is unknown, expired or
+	// used is INVALID_ARGUMENT, reason RESET_TOKEN_INVALID.
+	ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type authServiceClient struct {
@@ -139,6 +152,26 @@ func (c *authServiceClient) ChangePassword(ctx context.Context, in *ChangePasswo
 	return out, nil
 }
 
+func (c *authServiceClient) RequestPasswordReset(ctx context.Context, in *RequestPasswordResetRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, AuthService_RequestPasswordReset_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, AuthService_ResetPassword_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -180,6 +213,17 @@ type AuthServiceServer interface {
 	// INVALID_CURRENT_PASSWORD) counts toward the account's lockout, and a
 	// locked account is refused as Login refuses it.
 	ChangePassword(context.Context, *ChangePasswordRequest) (*AuthSession, error)
+	// RequestPasswordReset mails a link to reset the password to the account
+	// with this email, if an active one has it. The answer is the same either
+	// way, and so is the work done before answering: whether the email has an
+	// account is never told. An account gets at most 3 links an hour; each
+	// works once, for 30 minutes.
+	RequestPasswordReset(context.Context, *RequestPasswordResetRequest) (*emptypb.Empty, error)
+	// ResetPassword sets a new password with the token of a reset link, ends
+	// every session of the account and every other link, and mails the
+	// owner that the password changed. A token that is unknown, expired or
+	// used is INVALID_ARGUMENT, reason RESET_TOKEN_INVALID.
+	ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -207,6 +251,12 @@ func (UnimplementedAuthServiceServer) LogoutAll(context.Context, *LogoutAllReque
 }
 func (UnimplementedAuthServiceServer) ChangePassword(context.Context, *ChangePasswordRequest) (*AuthSession, error) {
 	return nil, status.Error(codes.Unimplemented, "method ChangePassword not implemented")
+}
+func (UnimplementedAuthServiceServer) RequestPasswordReset(context.Context, *RequestPasswordResetRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestPasswordReset not implemented")
+}
+func (UnimplementedAuthServiceServer) ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method ResetPassword not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -337,6 +387,42 @@ func _AuthService_ChangePassword_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_RequestPasswordReset_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestPasswordResetRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).RequestPasswordReset(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_RequestPasswordReset_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).RequestPasswordReset(ctx, req.(*RequestPasswordResetRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_ResetPassword_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ResetPasswordRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).ResetPassword(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_ResetPassword_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).ResetPassword(ctx, req.(*ResetPasswordRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -367,6 +453,14 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ChangePassword",
 			Handler:    _AuthService_ChangePassword_Handler,
+		},
+		{
+			MethodName: "RequestPasswordReset",
+			Handler:    _AuthService_RequestPasswordReset_Handler,
+		},
+		{
+			MethodName: "ResetPassword",
+			Handler:    _AuthService_ResetPassword_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
