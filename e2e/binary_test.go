@@ -60,10 +60,13 @@ type process struct {
 
 // settings every started service gets, unless a test overrides them.
 var baseEnv = map[string]string{
-	"ENV":              "production",
-	"FRONTEND_URL":     "https://hiremebahamas.com",
-	"JWT_SECRET_KEY":   "e2e-signing-key-Qm7vT2xK9pL4sW8nR1cZ",
-	"SMTP_URL":         "smtp://127.0.0.1:1", // nothing sends mail yet
+	"ENV":            "production",
+	"FRONTEND_URL":   "https://hiremebahamas.com",
+	"JWT_SECRET_KEY": "e2e-signing-key-Qm7vT2xK9pL4sW8nR1cZ",
+	"SMTP_URL":       "smtp://127.0.0.1:1", // nothing sends mail yet
+	// No background jobs: the queue's own loops would only add load to
+	// the timing of the fault tests.
+	"WORKERS":          "0",
 	"MAIL_FROM":        "HireMeBahamas <no-reply@hiremebahamas.com>",
 	"HOST":             "127.0.0.1",
 	"PORT":             "0",

@@ -28,7 +28,7 @@ func withMail(t *testing.T) (*servertest.Service, *mailtest.Mailpit, string) {
 	mp := mailtest.Start(t)
 	url := pgtest.NewDatabase(t)
 	cfg := servertest.Config(url)
-	cfg.SMTPURL, cfg.MailFrom, cfg.MetricsAddr = mp.SMTPURL(), config.DevMailFrom, "127.0.0.1:0"
+	cfg.SMTPURL, cfg.MailFrom, cfg.MetricsAddr, cfg.Workers = mp.SMTPURL(), config.DevMailFrom, "127.0.0.1:0", 2
 	return servertest.Start(t, cfg), mp, url
 }
 

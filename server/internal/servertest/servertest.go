@@ -51,6 +51,10 @@ func Config(databaseURL string) config.Config {
 	}
 	cfg.Host = "127.0.0.1"
 	cfg.RateLimit, cfg.AuthRateLimit = 0, 0
+	// No background jobs unless a test asks for them: each App's queue
+	// polls and elects a leader, load that hundreds of parallel Apps need
+	// not carry.
+	cfg.Workers = 0
 	return cfg
 }
 
