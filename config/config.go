@@ -118,6 +118,10 @@ type Config struct {
 	// at once; 0 lets `serve` insert jobs but leaves them to
 	// `hiremebahamas worker` processes.
 	Workers int
+	// JobTimeout bounds one attempt of a background job; a job still
+	// marked running twice as long after it began (its worker was killed)
+	// is rescued and retried.
+	JobTimeout time.Duration
 
 	// SMTPURL is where mail goes (see mail.ParseURL); empty, which only
 	// development allows, sends none.
@@ -155,6 +159,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		GRPCIdleTimeout:   5 * time.Minute,
 		MaxConnections:    4096,
 		Workers:           10,
+		JobTimeout:        time.Minute,
 		DrainDelay:        5 * time.Second,
 		ShutdownTimeout:   30 * time.Second,
 		MaxBodyBytes:      1 << 20,
@@ -230,6 +235,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.duration(&c.GRPCMaxConnectionAgeGrace, "grpc-max-connection-age-grace", "GRPC_MAX_CONNECTION_AGE_GRACE", "time calls still open on a gRPC connection past its age get to finish")
 		r.integer(&c.MaxConnections, "max-connections", "MAX_CONNECTIONS", "most connections open at once on each port")
 		r.integer(&c.Workers, "workers", "WORKERS", "background jobs worked at once by this process (0: serve only inserts them)")
+		r.duration(&c.JobTimeout, "job-timeout", "JOB_TIMEOUT", "longest time one attempt of a background job may take; a killed worker's job is retried after twice this")
 		r.duration(&c.DrainDelay, "drain-delay", "DRAIN_DELAY", "time between reporting NOT_SERVING and closing listeners")
 		r.duration(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", "grace period for requests in flight at shutdown")
 		r.integer(&c.MaxBodyBytes, "max-body-bytes", "MAX_BODY_BYTES", "largest REST request body")

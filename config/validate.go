@@ -88,6 +88,9 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 	if c.ReadTimeout < c.ReadHeaderTimeout {
 		bad("READ_TIMEOUT: %s is shorter than READ_HEADER_TIMEOUT (%s), which it includes", c.ReadTimeout, c.ReadHeaderTimeout)
 	}
+	if c.JobTimeout <= 0 || c.JobTimeout > time.Hour {
+		bad("JOB_TIMEOUT: %s is outside (0, 1h]", c.JobTimeout)
+	}
 	if c.Workers < 0 || c.Workers > 1000 {
 		bad("WORKERS: %d is outside 0 to 1000", c.Workers)
 	}

@@ -90,7 +90,17 @@ var viaPgBouncer = os.Getenv("E2E_VIA_PGBOUNCER") == "1"
 // listens. It is killed when the test ends, if still running.
 func serve(t *testing.T, url string, env map[string]string) *process {
 	t.Helper()
-	cmd := exec.Command(binary, "serve")
+	return start(t, "serve", url, env)
+}
+
+// readyMessages begin the log line each command writes when it is ready.
+var readyMessages = map[string]string{"serve": "HireMeBahamas API ready", "worker": "HireMeBahamas worker ready"}
+
+// start runs the binary's command (serve or worker) and waits until it is
+// ready.
+func start(t *testing.T, command, url string, env map[string]string) *process {
+	t.Helper()
+	cmd := exec.Command(binary, command)
 	if viaPgBouncer {
 		cmd.Env = append(os.Environ(), "DATABASE_URL="+pgtest.StartPgBouncer(t, url).URL, "DATABASE_DIRECT_URL="+url)
 	} else {
@@ -120,7 +130,7 @@ func serve(t *testing.T, url string, env map[string]string) *process {
 			line := sc.Text()
 			p.logs.add(line)
 			var entry struct{ Msg, Rest, Metrics string }
-			if json.Unmarshal([]byte(line), &entry) == nil && strings.HasPrefix(entry.Msg, "HireMeBahamas API ready") {
+			if json.Unmarshal([]byte(line), &entry) == nil && strings.HasPrefix(entry.Msg, readyMessages[command]) {
 				select {
 				case ready <- [2]string{entry.Rest, entry.Metrics}:
 				default:
@@ -141,7 +151,7 @@ func serve(t *testing.T, url string, env map[string]string) *process {
 		p.base, p.metrics = urls[0], urls[1]
 		p.addr = strings.TrimPrefix(p.base, "http://")
 	case <-time.After(30 * time.Second):
-		t.Fatalf("the service did not start:\n%s", p.logs)
+		t.Fatalf("hiremebahamas %s did not start:\n%s", command, p.logs)
 	}
 	return p
 }

@@ -5,6 +5,7 @@
 package queue
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -34,6 +35,9 @@ type Options struct {
 	Mail    mail.Sender
 	// LinkBase is the frontend's base URL, for links in mail.
 	LinkBase string
+	// JobTimeout bounds one attempt of a job; a job still running twice as
+	// long after it began is taken to have lost its worker, and retried.
+	JobTimeout time.Duration
 	// Resets bound the password-reset links one account gets.
 	Resets store.ResetLimits
 	Log    *slog.Logger
@@ -51,9 +55,6 @@ type Queue struct {
 // server being down.
 const mailAttempts = 12
 
-// jobTimeout bounds one attempt of a job.
-const jobTimeout = time.Minute
-
 // New builds the queue. It starts nothing: see Start.
 func New(o Options) (*Queue, error) {
 	workers := river.NewWorkers()
@@ -61,11 +62,14 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &passwordChangedWorker{o: o})
 	river.AddWorker(workers, &purgeWorker{o: o})
 	cfg := &river.Config{
-		Logger:      o.Log.With("component", "queue"),
-		Workers:     workers,
-		PollOnly:    o.PollOnly,
-		JobTimeout:  jobTimeout,
-		MaxAttempts: mailAttempts,
+		Logger:     o.Log.With("component", "queue"),
+		Workers:    workers,
+		PollOnly:   o.PollOnly,
+		JobTimeout: cmp.Or(o.JobTimeout, time.Minute),
+		// River's default is an hour; a mail should not wait that long for
+		// a worker that was killed.
+		RescueStuckJobsAfter: 2 * cmp.Or(o.JobTimeout, time.Minute),
+		MaxAttempts:          mailAttempts,
 		PeriodicJobs: []*river.PeriodicJob{
 			// River's leader enqueues these: once across every replica.
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {

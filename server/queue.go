@@ -38,7 +38,7 @@ func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *teleme
 		return nil, nil, err
 	}
 	q, err = queue.New(queue.Options{
-		Pool: pool, PollOnly: !own, Workers: cfg.Workers, Store: st, Mail: mailer, LinkBase: frontendBase(cfg),
+		Pool: pool, PollOnly: !own, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, Store: st, Mail: mailer, LinkBase: frontendBase(cfg),
 		Resets: store.ResetLimits{ValidFor: resetValidFor, Within: time.Hour, MaxLinks: resetsPerHour}, Log: log,
 	})
 	if err == nil {
