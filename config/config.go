@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -128,6 +129,10 @@ type Config struct {
 	SMTPURL string
 	// MailFrom is the sender of every mail.
 	MailFrom string
+
+	// RequireVerifiedEmail keeps employers whose email is not verified to
+	// draft jobs: they may not publish. On by default in production.
+	RequireVerifiedEmail bool
 }
 
 // DevMailFrom is MAIL_FROM in development when it is unset.
@@ -186,7 +191,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	}
 	fs := flag.NewFlagSet(command, flag.ContinueOnError)
 	r := reader{fs: fs, getenv: getenv}
-	var previousKeys, origins, proxies string
+	var previousKeys, origins, proxies, requireVerified string
 
 	r.str(&c.Env, "env", "ENV", "development or production")
 	r.level(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")
@@ -242,6 +247,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.integer(&c.GRPCMaxMsgBytes, "grpc-max-msg-bytes", "GRPC_MAX_MSG_BYTES", "largest gRPC request message")
 		r.secret(&c.SMTPURL, "smtp-url", "SMTP_URL", "SMTP server for mail: smtps://user:password@host, starttls://… or smtp://…[?tls=required] (empty: none sent; development only)")
 		r.str(&c.MailFrom, "mail-from", "MAIL_FROM", "sender of mail, e.g. \"HireMeBahamas <no-reply@hiremebahamas.com>\" (development default: "+DevMailFrom+")")
+		r.str(&requireVerified, "require-verified-email", "REQUIRE_VERIFIED_EMAIL", "true or false: employers publish jobs only once their email is verified (empty: true in production, false in development)")
 	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -254,6 +260,15 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 	c.TrustedProxies, r.errs = parseProxies(list(proxies), r.errs)
 	if (command == "serve" || command == "worker") && c.MailFrom == "" && !c.Production() {
 		c.MailFrom = DevMailFrom
+	}
+	// Its default follows ENV, which a flag may set too, so it is read after both.
+	c.RequireVerifiedEmail = c.Production()
+	if requireVerified != "" {
+		b, err := strconv.ParseBool(requireVerified)
+		if err != nil {
+			r.errs = append(r.errs, fmt.Errorf("REQUIRE_VERIFIED_EMAIL: %q is not true or false", requireVerified))
+		}
+		c.RequireVerifiedEmail = b
 	}
 	if fs.NArg() > 0 {
 		r.errs = append(r.errs, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " ")))

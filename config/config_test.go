@@ -438,3 +438,37 @@ func merge(maps ...map[string]string) map[string]string {
 	}
 	return out
 }
+
+// Publishing needs a verified email by default in production only, whether
+// ENV comes from the environment or a flag; either may say otherwise.
+func TestRequireVerifiedEmail(t *testing.T) {
+	prod := map[string]string{"DATABASE_URL": "postgres://localhost/db", "ENV": "production", "JWT_SECRET_KEY": goodSecret,
+		"FRONTEND_URL": "https://hiremebahamas.com", "SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
+	dev := map[string]string{"DATABASE_URL": "postgres://localhost/db"}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want bool
+	}{
+		{"development", nil, dev, false},
+		{"production", nil, prod, true},
+		{"production, turned off", nil, merge(prod, map[string]string{"REQUIRE_VERIFIED_EMAIL": "false"}), false},
+		{"development, turned on", nil, merge(dev, map[string]string{"REQUIRE_VERIFIED_EMAIL": "true"}), true},
+		{"production by flag", []string{"--env", "production"}, merge(prod, map[string]string{"ENV": ""}), true},
+		{"flag over environment", []string{"--require-verified-email", "false"}, prod, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("serve", tc.args, env(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.RequireVerifiedEmail != tc.want {
+				t.Errorf("RequireVerifiedEmail %v; want %v", c.RequireVerifiedEmail, tc.want)
+			}
+		})
+	}
+	if _, err := Load("serve", nil, env(merge(dev, map[string]string{"REQUIRE_VERIFIED_EMAIL": "sometimes"}))); err == nil || !strings.Contains(err.Error(), "REQUIRE_VERIFIED_EMAIL") {
+		t.Errorf("REQUIRE_VERIFIED_EMAIL=sometimes: %v; want an error naming it", err)
+	}
+}

@@ -23,7 +23,16 @@ type PasswordChanged struct {
 
 func (PasswordChanged) Kind() string { return "password_changed" }
 
-// PurgeSpentTokens deletes password-reset tokens long past their expiry.
+// PurgeSpentTokens deletes password-reset and email-verification tokens
+// long past their expiry.
 type PurgeSpentTokens struct{}
 
 func (PurgeSpentTokens) Kind() string { return "purge_spent_tokens" }
+
+// EmailVerificationRequested asks for a link that verifies the email of the
+// account UserID to be mailed to it, unless it is verified already.
+type EmailVerificationRequested struct {
+	UserID string `json:"user_id"`
+}
+
+func (EmailVerificationRequested) Kind() string { return "email_verification_requested" }

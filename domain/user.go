@@ -30,12 +30,14 @@ func ParseRole(s string) (Role, bool) {
 
 // User is an account and its profile.
 type User struct {
-	ID         string
-	Email      string
-	Role       Role
-	Active     bool
-	CreateTime time.Time
-	UpdateTime time.Time
+	ID     string
+	Email  string
+	Role   Role
+	Active bool
+	// EmailVerified is true once the owner followed a link mailed to Email.
+	EmailVerified bool
+	CreateTime    time.Time
+	UpdateTime    time.Time
 	Profile
 }
 

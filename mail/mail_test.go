@@ -55,6 +55,13 @@ func TestTemplatesArrive(t *testing.T) {
 			wantReason:  "You received this because someone asked to reset the password of your HireMeBahamas account.",
 		},
 		{
+			name: "verify email", template: "verify_email",
+			data:        map[string]string{"FirstName": hostile, "VerifyURL": "https://hiremebahamas.com/verify-email?token=v1&step=2", "ValidFor": "24 hours"},
+			wantSubject: "Verify your email for HireMeBahamas",
+			wantText:    []string{hostile, "https://hiremebahamas.com/verify-email?token=v1&step=2", "within 24 hours"},
+			wantReason:  "You received this because this email was used to open a HireMeBahamas account.",
+		},
+		{
 			name: "password changed", template: "password_changed",
 			data:        map[string]string{"FirstName": hostile},
 			wantSubject: "Your HireMeBahamas password was changed",

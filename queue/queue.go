@@ -41,6 +41,8 @@ type Options struct {
 	// Resets bound the password-reset links one account gets.
 	Resets store.ResetLimits
 	Log    *slog.Logger
+	// Verifications bound the email-verification links one account gets.
+	Verifications store.ResetLimits
 }
 
 // Queue is the River client and the workers of each task.
@@ -61,6 +63,7 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &resetRequestWorker{o: o})
 	river.AddWorker(workers, &passwordChangedWorker{o: o})
 	river.AddWorker(workers, &purgeWorker{o: o})
+	river.AddWorker(workers, &verificationWorker{o: o})
 	cfg := &river.Config{
 		Logger:     o.Log.With("component", "queue"),
 		Workers:    workers,

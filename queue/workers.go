@@ -58,7 +58,8 @@ func (w *passwordChangedWorker) Work(ctx context.Context, job *river.Job[domain.
 	}})
 }
 
-// purgeWorker deletes reset tokens a day past their expiry.
+// purgeWorker deletes reset and verification tokens a day past their
+// expiry.
 type purgeWorker struct {
 	river.WorkerDefaults[domain.PurgeSpentTokens]
 	o Options
@@ -68,6 +69,13 @@ func (w *purgeWorker) Work(ctx context.Context, _ *river.Job[domain.PurgeSpentTo
 	n, err := w.o.Store.PurgePasswordResets(ctx, 24*time.Hour)
 	if err == nil && n > 0 {
 		w.o.Log.Info("spent password-reset tokens purged", "count", n)
+	}
+	if err != nil {
+		return err
+	}
+	n, err = w.o.Store.PurgeEmailVerifications(ctx, 24*time.Hour)
+	if err == nil && n > 0 {
+		w.o.Log.Info("spent email-verification tokens purged", "count", n)
 	}
 	return err
 }

@@ -116,7 +116,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	// hop and serialisation.
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(interceptor.ChainUnary(unary))
 	a.tracing.InstrumentChannel(inproc)
-	a.jobs = service.NewJobServer(a.store)
+	a.jobs = service.NewJobServer(a.store, cfg.RequireVerifiedEmail)
 	services := newServices(cfg, a.store, a.life, a.jobs, tokens, log)
 	registerAll(a.grpc, services, a.life.Health())
 	for _, svc := range services {

@@ -16,14 +16,16 @@ import (
 // which rate bucket it draws from (both), and whether load balancers poll it.
 // A method missing here is refused: a new RPC is closed until it has a row.
 var methods = rpc.Methods{
-	hmbv1.AuthService_Register_FullMethodName:             {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_Login_FullMethodName:                {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_Refresh_FullMethodName:              {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_Logout_FullMethodName:               {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_LogoutAll_FullMethodName:            {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_ChangePassword_FullMethodName:       {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_RequestPasswordReset_FullMethodName: {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
-	hmbv1.AuthService_ResetPassword_FullMethodName:        {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_Register_FullMethodName:                 {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_Login_FullMethodName:                    {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_Refresh_FullMethodName:                  {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_Logout_FullMethodName:                   {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_LogoutAll_FullMethodName:                {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_ChangePassword_FullMethodName:           {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_RequestPasswordReset_FullMethodName:     {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_ResetPassword_FullMethodName:            {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_RequestEmailVerification_FullMethodName: {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
+	hmbv1.AuthService_VerifyEmail_FullMethodName:              {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
 
 	hmbv1.UserService_GetUser_FullMethodName:        {Access: rpc.Anyone, PublicRead: true},
 	hmbv1.UserService_GetMe_FullMethodName:          {Access: rpc.SignedIn},

@@ -19,6 +19,14 @@ const (
 	resetsPerHour = 3
 )
 
+// Email-verification links work once, for verifyValidFor, and an account
+// gets at most verificationsPerHour of them an hour, the one mailed at
+// registration included.
+const (
+	verifyValidFor       = 24 * time.Hour
+	verificationsPerHour = 3
+)
+
 // newQueue builds the background-job queue over st, working cfg.Workers
 // jobs at once, and makes it the store's outbox. It listens for new jobs
 // over DATABASE_DIRECT_URL when there is one, and polls otherwise: LISTEN
@@ -40,6 +48,7 @@ func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *teleme
 	q, err = queue.New(queue.Options{
 		Pool: pool, PollOnly: !own, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, Store: st, Mail: mailer, LinkBase: frontendBase(cfg),
 		Resets: store.ResetLimits{ValidFor: resetValidFor, Within: time.Hour, MaxLinks: resetsPerHour}, Log: log,
+		Verifications: store.ResetLimits{ValidFor: verifyValidFor, Within: time.Hour, MaxLinks: verificationsPerHour},
 	})
 	if err == nil {
 		err = m.Register(q.Collectors()...)

@@ -11,7 +11,8 @@ import (
 	"github.com/hiremebahamas/api/gen/db"
 )
 
-// ResetLimits bound the reset links one account gets.
+// ResetLimits bound the links of one kind (password reset, email
+// verification) that one account gets.
 type ResetLimits struct {
 	ValidFor time.Duration // how long a link works
 	Within   time.Duration // the window MaxLinks counts over

@@ -25,6 +25,16 @@ type BoardChange struct {
 	LastJob   pgtype.UUID
 }
 
+type EmailVerification struct {
+	ID         pgtype.UUID
+	UserID     pgtype.UUID
+	TokenHash  []byte
+	CreateTime pgtype.Timestamptz
+	ExpireTime pgtype.Timestamptz
+	UseTime    pgtype.Timestamptz
+	JobID      int64
+}
+
 type Job struct {
 	ID             pgtype.UUID
 	EmployerID     pgtype.UUID
@@ -105,4 +115,5 @@ type User struct {
 	Skills           []string
 	AvatarUrl        string
 	AvailableForHire bool
+	EmailVerified    bool
 }

@@ -14,7 +14,7 @@ import (
 const createUser = `-- name: CreateUser :one
 INSERT INTO users (email, password_hash, role, first_name, last_name, phone, location)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
-RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire
+RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified
 `
 
 type CreateUserParams struct {
@@ -56,12 +56,13 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }
 
 const getUser = `-- name: GetUser :one
-SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire FROM users WHERE id = $1
+SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified FROM users WHERE id = $1
 `
 
 func (q *Queries) GetUser(ctx context.Context, id pgtype.UUID) (User, error) {
@@ -85,12 +86,13 @@ func (q *Queries) GetUser(ctx context.Context, id pgtype.UUID) (User, error) {
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
-SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire FROM users WHERE email = $1
+SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified FROM users WHERE email = $1
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
@@ -114,12 +116,13 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }
 
 const listUsers = `-- name: ListUsers :many
-SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire FROM users
+SELECT id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified FROM users
 WHERE is_active
   AND ($1::boolean OR role <> 'ADMIN')
   AND ($2::text IS NULL OR users_search_document(first_name, last_name, headline, skills) @@ websearch_to_tsquery('simple', $2::text))
@@ -182,6 +185,7 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 			&i.Skills,
 			&i.AvatarUrl,
 			&i.AvailableForHire,
+			&i.EmailVerified,
 		); err != nil {
 			return nil, err
 		}
@@ -194,7 +198,7 @@ func (q *Queries) ListUsers(ctx context.Context, arg ListUsersParams) ([]User, e
 }
 
 const setActive = `-- name: SetActive :one
-UPDATE users SET is_active = $1, update_time = now() WHERE id = $2 RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire
+UPDATE users SET is_active = $1, update_time = now() WHERE id = $2 RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified
 `
 
 type SetActiveParams struct {
@@ -223,6 +227,7 @@ func (q *Queries) SetActive(ctx context.Context, arg SetActiveParams) (User, err
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }
@@ -242,7 +247,7 @@ func (q *Queries) SetPasswordHash(ctx context.Context, arg SetPasswordHashParams
 }
 
 const setRole = `-- name: SetRole :one
-UPDATE users SET role = $1, update_time = now() WHERE id = $2 RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire
+UPDATE users SET role = $1, update_time = now() WHERE id = $2 RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified
 `
 
 type SetRoleParams struct {
@@ -271,6 +276,7 @@ func (q *Queries) SetRole(ctx context.Context, arg SetRoleParams) (User, error) 
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }
@@ -289,7 +295,7 @@ UPDATE users SET
     available_for_hire = $10,
     update_time = now()
 WHERE id = $11 AND is_active
-RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire
+RETURNING id, email, password_hash, role, first_name, last_name, is_active, create_time, update_time, phone, location, headline, company_name, bio, skills, avatar_url, available_for_hire, email_verified
 `
 
 type UpdateProfileParams struct {
@@ -340,6 +346,7 @@ func (q *Queries) UpdateProfile(ctx context.Context, arg UpdateProfileParams) (U
 		&i.Skills,
 		&i.AvatarUrl,
 		&i.AvailableForHire,
+		&i.EmailVerified,
 	)
 	return i, err
 }

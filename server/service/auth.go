@@ -73,6 +73,7 @@ func (s *AuthServer) Register(ctx context.Context, req *hmbv1.RegisterRequest) (
 	u, err := s.store.CreateUser(ctx, store.NewUser{
 		Email: email, PasswordHash: hash, Role: roleFromProto(req.GetRole()),
 		FirstName: first, LastName: last, Phone: req.GetPhone(), Location: islandFromProto(req.GetLocation()),
+		MailVerification: true,
 	})
 	if err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ type userView int
 
 const (
 	publicView  userView = iota // profile only
-	privateView                 // the user themself or an admin: email, phone, status too
+	privateView                 // the user themself or an admin: email, phone, verification, status too
 )
 
 func userToProto(u domain.User, view userView) *hmbv1.User {
@@ -90,6 +90,7 @@ func userToProto(u domain.User, view userView) *hmbv1.User {
 	if view == privateView {
 		p.Email = u.Email
 		p.Phone = u.Phone
+		p.EmailVerified = u.EmailVerified
 	}
 	return p
 }

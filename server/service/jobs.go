@@ -44,14 +44,18 @@ type JobServer struct {
 	pages         *boardcache.Cache[*hmbv1.ListJobsResponse]
 	written       atomic.Uint64
 	unknownWrites atomic.Uint64
+	// requireVerified keeps employers whose email is not verified to
+	// drafts: they may not publish.
+	requireVerified bool
 }
 
 // countsTTL is how stale list totals and board stats may be.
 const countsTTL = 10 * time.Second
 
-// NewJobServer returns the JobService of st.
-func NewJobServer(st *store.Store) *JobServer {
-	s := &JobServer{store: st, now: time.Now,
+// NewJobServer returns the JobService of st. With requireVerifiedEmail,
+// an employer publishes only once their email is verified.
+func NewJobServer(st *store.Store, requireVerifiedEmail bool) *JobServer {
+	s := &JobServer{store: st, now: time.Now, requireVerified: requireVerifiedEmail,
 		counts: expirable.NewLRU[string, []int32](4096, nil, countsTTL),
 		facets: expirable.NewLRU[string, *hmbv1.Facets](1024, nil, countsTTL),
 	}
@@ -132,6 +136,23 @@ func (s *JobServer) owned(ctx context.Context, id string) (domain.Job, error) {
 	return j, nil
 }
 
+// mayPublish refuses an employer whose email is not verified, when the
+// service requires it. Admins act for others and are not held to it.
+func (s *JobServer) mayPublish(ctx context.Context) error {
+	if !s.requireVerified {
+		return nil
+	}
+	c, u, err := rpc.CurrentCaller(ctx, s.store)
+	if err != nil {
+		return err
+	}
+	if rpc.IsAdmin(c) || u.EmailVerified {
+		return nil
+	}
+	return domain.Errorf(domain.ErrFailedPrecondition, "EMAIL_NOT_VERIFIED",
+		"verify your email before publishing a job: follow the link mailed to you, or ask for a new one (POST /api/v1/auth/email-verification); drafts can be saved meanwhile")
+}
+
 func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) (*hmbv1.Job, error) {
 	c, err := rpc.Caller(ctx)
 	if err != nil {
@@ -140,6 +161,11 @@ func (s *JobServer) CreateJob(ctx context.Context, req *hmbv1.CreateJobRequest) 
 	j, err := s.newJob(c.UserID, req.GetJob())
 	if err != nil {
 		return nil, err
+	}
+	if j.Status == domain.JobOpen {
+		if err := s.mayPublish(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if j.Company == "" {
 		employer, err := s.store.GetUser(ctx, c.UserID)
@@ -239,6 +265,9 @@ func (s *JobServer) UpdateJob(ctx context.Context, req *hmbv1.UpdateJobRequest) 
 			}
 			j.Status = to
 			if to == domain.JobOpen {
+				if err := s.mayPublish(ctx); err != nil {
+					return nil, err
+				}
 				if err := s.publish(&j); err != nil {
 					return nil, err
 				}

@@ -65,6 +65,51 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/email-verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * RequestEmailVerification mails a new link that verifies the signed-in
+         *     user's email. The answer is the same whether or not the email is
+         *     verified already; a verified one is sent nothing. An account gets at
+         *     most 3 links an hour, the one mailed at registration included; each
+         *     works once, for 24 hours.
+         */
+        post: operations["AuthService_RequestEmailVerification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/email-verification/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * VerifyEmail marks an account's email verified with the token of a
+         *     verification link, and spends every link of the account. A token that
+         *     is unknown, expired or used is INVALID_ARGUMENT, reason
+         *     VERIFY_TOKEN_INVALID.
+         */
+        post: operations["AuthService_VerifyEmail"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/login": {
         parameters: {
             query?: never;
@@ -204,8 +249,9 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Register creates a job seeker or employer account and signs it in.
-         *     A taken email fails with ALREADY_EXISTS.
+         * Register creates a job seeker or employer account, signs it in, and
+         *     mails a link that verifies its email (see VerifyEmail). A taken email
+         *     fails with ALREADY_EXISTS.
          */
         post: operations["AuthService_Register"];
         delete?: never;
@@ -1013,6 +1059,11 @@ export interface components {
             /** @description ROLE_JOB_SEEKER or ROLE_EMPLOYER. */
             role?: components["schemas"]["Role"];
         };
+        /**
+         * @description RequestEmailVerificationRequest has no fields: it acts on the signed-in
+         *     user.
+         */
+        RequestEmailVerificationRequest: Record<string, never>;
         /** @description RequestPasswordResetRequest names the account to reset. */
         RequestPasswordResetRequest: {
             /** @description The account's sign-in email. */
@@ -1094,6 +1145,11 @@ export interface components {
             readonly create_time?: string;
             /** @description Sign-in email. Output only; shown only to the user and to admins. */
             email?: string;
+            /**
+             * @description Whether the owner has followed a link mailed to the email. Output only;
+             *     shown only to the user and to admins.
+             */
+            email_verified?: boolean;
             /** @description Given name. */
             first_name?: string;
             /** @description One line about the person, e.g. "Front-desk supervisor, 8 years". */
@@ -1115,6 +1171,11 @@ export interface components {
              * @description When the profile last changed. Output only.
              */
             readonly update_time?: string;
+        };
+        /** @description VerifyEmailRequest carries the token of a verification link. */
+        VerifyEmailRequest: {
+            /** @description The token from the verification link. */
+            token?: string;
         };
         /** @description WithdrawApplicationRequest names an application. */
         WithdrawApplicationBody: Record<string, never>;
@@ -1214,6 +1275,61 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthSession"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    AuthService_RequestEmailVerification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description RequestEmailVerificationRequest has no fields: it acts on the signed-in
+         *     user.
+         */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RequestEmailVerificationRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    AuthService_VerifyEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description VerifyEmailRequest carries the token of a verification link. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyEmailRequest"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
                 };
             };
             default: components["responses"]["Error"];

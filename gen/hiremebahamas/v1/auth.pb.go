@@ -548,6 +548,90 @@ func (x *AuthSession) GetUser() *User {
 	return nil
 }
 
+// RequestEmailVerificationRequest has no fields: it acts on the signed-in
+// user.
+type RequestEmailVerificationRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RequestEmailVerificationRequest) Reset() {
+	*x = RequestEmailVerificationRequest{}
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RequestEmailVerificationRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RequestEmailVerificationRequest) ProtoMessage() {}
+
+func (x *RequestEmailVerificationRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RequestEmailVerificationRequest.ProtoReflect.Descriptor instead.
+func (*RequestEmailVerificationRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{9}
+}
+
+// VerifyEmailRequest carries the token of a verification link.
+type VerifyEmailRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token from the verification link.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *VerifyEmailRequest) Reset() {
+	*x = VerifyEmailRequest{}
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *VerifyEmailRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*VerifyEmailRequest) ProtoMessage() {}
+
+func (x *VerifyEmailRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_auth_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use VerifyEmailRequest.ProtoReflect.Descriptor instead.
+func (*VerifyEmailRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_auth_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *VerifyEmailRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
 var File_hiremebahamas_v1_auth_proto protoreflect.FileDescriptor
 
 const file_hiremebahamas_v1_auth_proto_rawDesc = "" +
@@ -594,7 +678,10 @@ const file_hiremebahamas_v1_auth_proto_rawDesc = "" +
 	"\n" +
 	"expires_in\x18\x03 \x01(\x05R\texpiresIn\x12#\n" +
 	"\rrefresh_token\x18\x04 \x01(\tR\frefreshToken\x12*\n" +
-	"\x04user\x18\x05 \x01(\v2\x16.hiremebahamas.v1.UserR\x04user2\xae\a\n" +
+	"\x04user\x18\x05 \x01(\v2\x16.hiremebahamas.v1.UserR\x04user\"!\n" +
+	"\x1fRequestEmailVerificationRequest\"5\n" +
+	"\x12VerifyEmailRequest\x12\x1f\n" +
+	"\x05token\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18@R\x05token2\xc3\t\n" +
 	"\vAuthService\x12n\n" +
 	"\bRegister\x12!.hiremebahamas.v1.RegisterRequest\x1a\x1d.hiremebahamas.v1.AuthSession\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/api/v1/auth/register\x12e\n" +
 	"\x05Login\x12\x1e.hiremebahamas.v1.LoginRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"\x1d\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/api/v1/auth/login\x12k\n" +
@@ -603,7 +690,9 @@ const file_hiremebahamas_v1_auth_proto_rawDesc = "" +
 	"\tLogoutAll\x12\".hiremebahamas.v1.LogoutAllRequest\x1a\x16.google.protobuf.Empty\"\"\x82\xd3\xe4\x93\x02\x1c:\x01*\"\x17/api/v1/auth/logout-all\x12\x81\x01\n" +
 	"\x0eChangePassword\x12'.hiremebahamas.v1.ChangePasswordRequest\x1a\x1d.hiremebahamas.v1.AuthSession\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/api/v1/auth/change-password\x12\x85\x01\n" +
 	"\x14RequestPasswordReset\x12-.hiremebahamas.v1.RequestPasswordResetRequest\x1a\x16.google.protobuf.Empty\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/api/v1/auth/password-reset\x12\x7f\n" +
-	"\rResetPassword\x12&.hiremebahamas.v1.ResetPasswordRequest\x1a\x16.google.protobuf.Empty\".\x82\xd3\xe4\x93\x02(:\x01*\"#/api/v1/auth/password-reset/confirmB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
+	"\rResetPassword\x12&.hiremebahamas.v1.ResetPasswordRequest\x1a\x16.google.protobuf.Empty\".\x82\xd3\xe4\x93\x02(:\x01*\"#/api/v1/auth/password-reset/confirm\x12\x91\x01\n" +
+	"\x18RequestEmailVerification\x121.hiremebahamas.v1.RequestEmailVerificationRequest\x1a\x16.google.protobuf.Empty\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/api/v1/auth/email-verification\x12\x7f\n" +
+	"\vVerifyEmail\x12$.hiremebahamas.v1.VerifyEmailRequest\x1a\x16.google.protobuf.Empty\"2\x82\xd3\xe4\x93\x02,:\x01*\"'/api/v1/auth/email-verification/confirmB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
 
 var (
 	file_hiremebahamas_v1_auth_proto_rawDescOnce sync.Once
@@ -617,26 +706,28 @@ func file_hiremebahamas_v1_auth_proto_rawDescGZIP() []byte {
 	return file_hiremebahamas_v1_auth_proto_rawDescData
 }
 
-var file_hiremebahamas_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_hiremebahamas_v1_auth_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_hiremebahamas_v1_auth_proto_goTypes = []any{
-	(*RegisterRequest)(nil),             // 0: hiremebahamas.v1.RegisterRequest
-	(*LoginRequest)(nil),                // 1: hiremebahamas.v1.LoginRequest
-	(*RefreshRequest)(nil),              // 2: hiremebahamas.v1.RefreshRequest
-	(*LogoutRequest)(nil),               // 3: hiremebahamas.v1.LogoutRequest
-	(*RequestPasswordResetRequest)(nil), // 4: hiremebahamas.v1.RequestPasswordResetRequest
-	(*ResetPasswordRequest)(nil),        // 5: hiremebahamas.v1.ResetPasswordRequest
-	(*LogoutAllRequest)(nil),            // 6: hiremebahamas.v1.LogoutAllRequest
-	(*ChangePasswordRequest)(nil),       // 7: hiremebahamas.v1.ChangePasswordRequest
-	(*AuthSession)(nil),                 // 8: hiremebahamas.v1.AuthSession
-	(Role)(0),                           // 9: hiremebahamas.v1.Role
-	(Island)(0),                         // 10: hiremebahamas.v1.Island
-	(*User)(nil),                        // 11: hiremebahamas.v1.User
-	(*emptypb.Empty)(nil),               // 12: google.protobuf.Empty
+	(*RegisterRequest)(nil),                 // 0: hiremebahamas.v1.RegisterRequest
+	(*LoginRequest)(nil),                    // 1: hiremebahamas.v1.LoginRequest
+	(*RefreshRequest)(nil),                  // 2: hiremebahamas.v1.RefreshRequest
+	(*LogoutRequest)(nil),                   // 3: hiremebahamas.v1.LogoutRequest
+	(*RequestPasswordResetRequest)(nil),     // 4: hiremebahamas.v1.RequestPasswordResetRequest
+	(*ResetPasswordRequest)(nil),            // 5: hiremebahamas.v1.ResetPasswordRequest
+	(*LogoutAllRequest)(nil),                // 6: hiremebahamas.v1.LogoutAllRequest
+	(*ChangePasswordRequest)(nil),           // 7: hiremebahamas.v1.ChangePasswordRequest
+	(*AuthSession)(nil),                     // 8: hiremebahamas.v1.AuthSession
+	(*RequestEmailVerificationRequest)(nil), // 9: hiremebahamas.v1.RequestEmailVerificationRequest
+	(*VerifyEmailRequest)(nil),              // 10: hiremebahamas.v1.VerifyEmailRequest
+	(Role)(0),                               // 11: hiremebahamas.v1.Role
+	(Island)(0),                             // 12: hiremebahamas.v1.Island
+	(*User)(nil),                            // 13: hiremebahamas.v1.User
+	(*emptypb.Empty)(nil),                   // 14: google.protobuf.Empty
 }
 var file_hiremebahamas_v1_auth_proto_depIdxs = []int32{
-	9,  // 0: hiremebahamas.v1.RegisterRequest.role:type_name -> hiremebahamas.v1.Role
-	10, // 1: hiremebahamas.v1.RegisterRequest.location:type_name -> hiremebahamas.v1.Island
-	11, // 2: hiremebahamas.v1.AuthSession.user:type_name -> hiremebahamas.v1.User
+	11, // 0: hiremebahamas.v1.RegisterRequest.role:type_name -> hiremebahamas.v1.Role
+	12, // 1: hiremebahamas.v1.RegisterRequest.location:type_name -> hiremebahamas.v1.Island
+	13, // 2: hiremebahamas.v1.AuthSession.user:type_name -> hiremebahamas.v1.User
 	0,  // 3: hiremebahamas.v1.AuthService.Register:input_type -> hiremebahamas.v1.RegisterRequest
 	1,  // 4: hiremebahamas.v1.AuthService.Login:input_type -> hiremebahamas.v1.LoginRequest
 	2,  // 5: hiremebahamas.v1.AuthService.Refresh:input_type -> hiremebahamas.v1.RefreshRequest
@@ -645,16 +736,20 @@ var file_hiremebahamas_v1_auth_proto_depIdxs = []int32{
 	7,  // 8: hiremebahamas.v1.AuthService.ChangePassword:input_type -> hiremebahamas.v1.ChangePasswordRequest
 	4,  // 9: hiremebahamas.v1.AuthService.RequestPasswordReset:input_type -> hiremebahamas.v1.RequestPasswordResetRequest
 	5,  // 10: hiremebahamas.v1.AuthService.ResetPassword:input_type -> hiremebahamas.v1.ResetPasswordRequest
-	8,  // 11: hiremebahamas.v1.AuthService.Register:output_type -> hiremebahamas.v1.AuthSession
-	8,  // 12: hiremebahamas.v1.AuthService.Login:output_type -> hiremebahamas.v1.AuthSession
-	8,  // 13: hiremebahamas.v1.AuthService.Refresh:output_type -> hiremebahamas.v1.AuthSession
-	12, // 14: hiremebahamas.v1.AuthService.Logout:output_type -> google.protobuf.Empty
-	12, // 15: hiremebahamas.v1.AuthService.LogoutAll:output_type -> google.protobuf.Empty
-	8,  // 16: hiremebahamas.v1.AuthService.ChangePassword:output_type -> hiremebahamas.v1.AuthSession
-	12, // 17: hiremebahamas.v1.AuthService.RequestPasswordReset:output_type -> google.protobuf.Empty
-	12, // 18: hiremebahamas.v1.AuthService.ResetPassword:output_type -> google.protobuf.Empty
-	11, // [11:19] is the sub-list for method output_type
-	3,  // [3:11] is the sub-list for method input_type
+	9,  // 11: hiremebahamas.v1.AuthService.RequestEmailVerification:input_type -> hiremebahamas.v1.RequestEmailVerificationRequest
+	10, // 12: hiremebahamas.v1.AuthService.VerifyEmail:input_type -> hiremebahamas.v1.VerifyEmailRequest
+	8,  // 13: hiremebahamas.v1.AuthService.Register:output_type -> hiremebahamas.v1.AuthSession
+	8,  // 14: hiremebahamas.v1.AuthService.Login:output_type -> hiremebahamas.v1.AuthSession
+	8,  // 15: hiremebahamas.v1.AuthService.Refresh:output_type -> hiremebahamas.v1.AuthSession
+	14, // 16: hiremebahamas.v1.AuthService.Logout:output_type -> google.protobuf.Empty
+	14, // 17: hiremebahamas.v1.AuthService.LogoutAll:output_type -> google.protobuf.Empty
+	8,  // 18: hiremebahamas.v1.AuthService.ChangePassword:output_type -> hiremebahamas.v1.AuthSession
+	14, // 19: hiremebahamas.v1.AuthService.RequestPasswordReset:output_type -> google.protobuf.Empty
+	14, // 20: hiremebahamas.v1.AuthService.ResetPassword:output_type -> google.protobuf.Empty
+	14, // 21: hiremebahamas.v1.AuthService.RequestEmailVerification:output_type -> google.protobuf.Empty
+	14, // 22: hiremebahamas.v1.AuthService.VerifyEmail:output_type -> google.protobuf.Empty
+	13, // [13:23] is the sub-list for method output_type
+	3,  // [3:13] is the sub-list for method input_type
 	3,  // [3:3] is the sub-list for extension type_name
 	3,  // [3:3] is the sub-list for extension extendee
 	0,  // [0:3] is the sub-list for field type_name
@@ -673,7 +768,7 @@ func file_hiremebahamas_v1_auth_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hiremebahamas_v1_auth_proto_rawDesc), len(file_hiremebahamas_v1_auth_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   9,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,14 +20,16 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	AuthService_Register_FullMethodName             = "/hiremebahamas.v1.AuthService/Register"
-	AuthService_Login_FullMethodName                = "/hiremebahamas.v1.AuthService/Login"
-	AuthService_Refresh_FullMethodName              = "/hiremebahamas.v1.AuthService/Refresh"
-	AuthService_Logout_FullMethodName               = "/hiremebahamas.v1.AuthService/Logout"
-	AuthService_LogoutAll_FullMethodName            = "/hiremebahamas.v1.AuthService/LogoutAll"
-	AuthService_ChangePassword_FullMethodName       = "/hiremebahamas.v1.AuthService/ChangePassword"
-	AuthService_RequestPasswordReset_FullMethodName = "/hiremebahamas.v1.AuthService/RequestPasswordReset"
-	AuthService_ResetPassword_FullMethodName        = "/hiremebahamas.v1.AuthService/ResetPassword"
+	AuthService_Register_FullMethodName                 = "/hiremebahamas.v1.AuthService/Register"
+	AuthService_Login_FullMethodName                    = "/hiremebahamas.v1.AuthService/Login"
+	AuthService_Refresh_FullMethodName                  = "/hiremebahamas.v1.AuthService/Refresh"
+	AuthService_Logout_FullMethodName                   = "/hiremebahamas.v1.AuthService/Logout"
+	AuthService_LogoutAll_FullMethodName                = "/hiremebahamas.v1.AuthService/LogoutAll"
+	AuthService_ChangePassword_FullMethodName           = "/hiremebahamas.v1.AuthService/ChangePassword"
+	AuthService_RequestPasswordReset_FullMethodName     = "/hiremebahamas.v1.AuthService/RequestPasswordReset"
+	AuthService_ResetPassword_FullMethodName            = "/hiremebahamas.v1.AuthService/ResetPassword"
+	AuthService_RequestEmailVerification_FullMethodName = "/hiremebahamas.v1.AuthService/RequestEmailVerification"
+	AuthService_VerifyEmail_FullMethodName              = "/hiremebahamas.v1.AuthService/VerifyEmail"
 )
 
 // AuthServiceClient is the client API for AuthService service.
@@ -42,8 +44,9 @@ const (
 // to /api/v1/auth, and Refresh and Logout read it from there when the body
 // has none.
 type AuthServiceClient interface {
-	// Register creates a job seeker or employer account and signs it in.
-	// A taken email fails with ALREADY_EXISTS.
+	// Register creates a job seeker or employer account, signs it in, and
+	// mails a link that verifies its email (see VerifyEmail). A taken email
+	// fails with ALREADY_EXISTS.
 	Register(ctx context.Context, in *RegisterRequest, opts ...grpc.CallOption) (*AuthSession, error)
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
@@ -82,6 +85,17 @@ type AuthServiceClient interface {
 	// owner that the password changed. A token that is unknown, expired or
 	// used is INVALID_ARGUMENT, reason RESET_TOKEN_INVALID.
 	ResetPassword(ctx context.Context, in *ResetPasswordRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// RequestEmailVerification mails a new link that verifies the signed-in
+	// user's email. The answer is the same whether or not the email is
+	// verified already; a verified one is sent nothing. An account gets at
+	// most 3 links an hour, the one mailed at registration included; each
+	// works once, for 24 hours.
+	RequestEmailVerification(ctx context.Context, in *RequestEmailVerificationRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// VerifyEmail marks an account's email verified with the token of a
+	// verification link, and spends every link of the account. A token that
+	// is unknown, expired or used is INVALID_ARGUMENT, reason
+	// VERIFY_TOKEN_INVALID.
+	VerifyEmail(ctx context.Context, in *VerifyEmailRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
 type authServiceClient struct {
@@ -172,6 +186,26 @@ func (c *authServiceClient) ResetPassword(ctx context.Context, in *ResetPassword
 	return out, nil
 }
 
+func (c *authServiceClient) RequestEmailVerification(ctx context.Context, in *RequestEmailVerificationRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, AuthService_RequestEmailVerification_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *authServiceClient) VerifyEmail(ctx context.Context, in *VerifyEmailRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(emptypb.Empty)
+	err := c.cc.Invoke(ctx, AuthService_VerifyEmail_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AuthServiceServer is the server API for AuthService service.
 // All implementations must embed UnimplementedAuthServiceServer
 // for forward compatibility.
@@ -184,8 +218,9 @@ func (c *authServiceClient) ResetPassword(ctx context.Context, in *ResetPassword
 // to /api/v1/auth, and Refresh and Logout read it from there when the body
 // has none.
 type AuthServiceServer interface {
-	// Register creates a job seeker or employer account and signs it in.
-	// A taken email fails with ALREADY_EXISTS.
+	// Register creates a job seeker or employer account, signs it in, and
+	// mails a link that verifies its email (see VerifyEmail). A taken email
+	// fails with ALREADY_EXISTS.
 	Register(context.Context, *RegisterRequest) (*AuthSession, error)
 	// Login signs in with email and password. A wrong password, an unknown
 	// email and a deactivated account fail identically with UNAUTHENTICATED.
@@ -224,6 +259,17 @@ type AuthServiceServer interface {
 	// owner that the password changed. A token that is unknown, expired or
 	// used is INVALID_ARGUMENT, reason RESET_TOKEN_INVALID.
 	ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error)
+	// RequestEmailVerification mails a new link that verifies the signed-in
+	// user's email. The answer is the same whether or not the email is
+	// verified already; a verified one is sent nothing. An account gets at
+	// most 3 links an hour, the one mailed at registration included; each
+	// works once, for 24 hours.
+	RequestEmailVerification(context.Context, *RequestEmailVerificationRequest) (*emptypb.Empty, error)
+	// VerifyEmail marks an account's email verified with the token of a
+	// verification link, and spends every link of the account. A token that
+	// is unknown, expired or used is INVALID_ARGUMENT, reason
+	// VERIFY_TOKEN_INVALID.
+	VerifyEmail(context.Context, *VerifyEmailRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedAuthServiceServer()
 }
 
@@ -257,6 +303,12 @@ func (UnimplementedAuthServiceServer) RequestPasswordReset(context.Context, *Req
 }
 func (UnimplementedAuthServiceServer) ResetPassword(context.Context, *ResetPasswordRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method ResetPassword not implemented")
+}
+func (UnimplementedAuthServiceServer) RequestEmailVerification(context.Context, *RequestEmailVerificationRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method RequestEmailVerification not implemented")
+}
+func (UnimplementedAuthServiceServer) VerifyEmail(context.Context, *VerifyEmailRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method VerifyEmail not implemented")
 }
 func (UnimplementedAuthServiceServer) mustEmbedUnimplementedAuthServiceServer() {}
 func (UnimplementedAuthServiceServer) testEmbeddedByValue()                     {}
@@ -423,6 +475,42 @@ func _AuthService_ResetPassword_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuthService_RequestEmailVerification_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RequestEmailVerificationRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).RequestEmailVerification(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_RequestEmailVerification_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).RequestEmailVerification(ctx, req.(*RequestEmailVerificationRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AuthService_VerifyEmail_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(VerifyEmailRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuthServiceServer).VerifyEmail(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuthService_VerifyEmail_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuthServiceServer).VerifyEmail(ctx, req.(*VerifyEmailRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AuthService_ServiceDesc is the grpc.ServiceDesc for AuthService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -461,6 +549,14 @@ var AuthService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ResetPassword",
 			Handler:    _AuthService_ResetPassword_Handler,
+		},
+		{
+			MethodName: "RequestEmailVerification",
+			Handler:    _AuthService_RequestEmailVerification_Handler,
+		},
+		{
+			MethodName: "VerifyEmail",
+			Handler:    _AuthService_VerifyEmail_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
