@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/queue"
 	"github.com/hiremebahamas/api/server/telemetry"
@@ -19,11 +22,15 @@ const (
 	resetsPerHour = 3
 )
 
+// noticeDelay is how long an employer's notice of a new application waits
+// for others to join it: long enough for a burst, short enough to be news.
+const noticeDelay = 2 * time.Minute
+
 // newQueue builds the background-job queue over st, working cfg.Workers
 // jobs at once, and makes it the store's outbox. It listens for new jobs
 // over DATABASE_DIRECT_URL when there is one, and polls otherwise: LISTEN
 // does not pass a transaction pooler. release closes what it opened.
-func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *telemetry.Metrics, log *slog.Logger) (q *queue.Queue, release func(), err error) {
+func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *telemetry.Metrics, links *auth.LinkSigner, log *slog.Logger) (q *queue.Queue, release func(), err error) {
 	pool, own, err := st.QueuePool(ctx, cfg.Workers)
 	if err != nil {
 		return nil, nil, err
@@ -40,6 +47,7 @@ func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *teleme
 	q, err = queue.New(queue.Options{
 		Pool: pool, PollOnly: !own, Workers: cfg.Workers, Store: st, Mail: mailer, LinkBase: frontendBase(cfg),
 		Resets: store.ResetLimits{ValidFor: resetValidFor, Within: time.Hour, MaxLinks: resetsPerHour}, Log: log,
+		APIBase: apiBase(cfg), Links: links, NoticeDelay: noticeDelay,
 	})
 	if err == nil {
 		err = m.Register(q.Collectors()...)
@@ -64,4 +72,13 @@ func frontendBase(cfg config.Config) string {
 		return cfg.FrontendURL
 	}
 	return "http://localhost:3000"
+}
+
+// apiBase is where links in mail that must reach the API point: API_URL,
+// or in development without one, this machine's PORT.
+func apiBase(cfg config.Config) string {
+	if cfg.APIURL != "" {
+		return cfg.APIURL
+	}
+	return "http://localhost:" + strconv.Itoa(cmp.Or(cfg.Port, config.DefaultPort))
 }
