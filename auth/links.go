@@ -19,6 +19,10 @@ type LinkSigner struct {
 	keys [][]byte // the current key first
 }
 
+// PurposeUnsubscribe is what one-click unsubscribe links are signed for:
+// their fields are the account's id and the kind of mail.
+const PurposeUnsubscribe = "unsubscribe"
+
 // linkKeyInfo binds the derived keys to this use, so that no link MAC is
 // ever an access-token signature or the reverse.
 const linkKeyInfo = "hiremebahamas mail link v1"

@@ -33,6 +33,11 @@ var methods = rpc.Methods{
 	hmbv1.UserService_DeactivateUser_FullMethodName: {Access: rpc.Administrator},
 	hmbv1.UserService_ReactivateUser_FullMethodName: {Access: rpc.Administrator},
 	hmbv1.UserService_SetUserRole_FullMethodName:    {Access: rpc.Administrator},
+	hmbv1.UserService_GetMailPreferences_FullMethodName:    {Access: rpc.SignedIn},
+	hmbv1.UserService_UpdateMailPreferences_FullMethodName: {Access: rpc.SignedIn},
+	// Mail clients POST to the link in List-Unsubscribe; the signed token
+	// in it is the authority.
+	hmbv1.UserService_Unsubscribe_FullMethodName: {Access: rpc.Anyone, OneClick: true},
 
 	// Ownership of a job or application is checked by the handlers.
 	hmbv1.JobService_CreateJob_FullMethodName:               {Access: rpc.Employers},
