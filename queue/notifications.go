@@ -13,10 +13,10 @@ import (
 )
 
 // newApplicationsWorker tells an employer of the applications to their jobs
-// that no notice has listed yet. Its job waits NoticeDelay after the first
-// application and is the employer's only one meanwhile, so the applications
-// of a burst are one mail; it reads what to list from the database when it
-// runs, not from its arguments.
+// that no notice has listed yet. The applications of one period of
+// NoticeDelay share its job (see insertOpts), so a burst is one mail; it
+// reads what to list from the database when it runs, not from its
+// arguments, and so also lists any an earlier notice missed.
 type newApplicationsWorker struct {
 	river.WorkerDefaults[domain.ApplicationsReceived]
 	o Options
@@ -42,19 +42,7 @@ func (w *newApplicationsWorker) Work(ctx context.Context, job *river.Job[domain.
 		}
 	}
 	// A failure here sends the mail again on the retry: at least once.
-	if err := w.o.Store.MarkNotified(ctx, ids); err != nil {
-		return err
-	}
-	// Applications made while this job ran found it running and joined it
-	// rather than queue their own: this job comes back for them.
-	more, err := w.o.Store.UnnotifiedApplications(ctx, employer)
-	if err != nil {
-		return err
-	}
-	if len(more) > 0 {
-		return river.JobSnooze(w.o.NoticeDelay)
-	}
-	return nil
+	return w.o.Store.MarkNotified(ctx, ids)
 }
 
 // send mails the notice, unless the employer is gone or turned it off;

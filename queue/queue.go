@@ -44,8 +44,8 @@ type Options struct {
 	APIBase string
 	// Links signs the unsubscribe links.
 	Links *auth.LinkSigner
-	// NoticeDelay is how long an employer's notice of new applications
-	// waits for more to join it.
+	// NoticeDelay is the period whose applications to an employer's jobs
+	// share one notice, sent at its end.
 	NoticeDelay time.Duration
 }
 
@@ -111,22 +111,25 @@ func (q *Queue) InsertTx(ctx context.Context, tx pgx.Tx, jobs []domain.Task) err
 }
 
 // insertOpts are a task's: a reset request for the same email within a
-// minute is the same job, so that a flood of requests sends one mail; an
-// employer's notice waits noticeDelay, and is their only one until it is
-// done, so that the applications made meanwhile join it.
+// minute is the same job, so that a flood of requests sends one mail; the
+// applications to an employer's jobs within one period of noticeDelay share
+// one notice, due at the period's end. A notice runs after its period, so an
+// application made while it runs falls in a later period, and has a notice
+// of its own, rather than joining one that has already read its list.
 func insertOpts(t domain.Task, noticeDelay time.Duration) *river.InsertOpts {
 	if _, ok := t.(domain.PasswordResetRequested); ok {
 		return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 	}
 	if _, ok := t.(domain.ApplicationsReceived); ok {
-		return &river.InsertOpts{ScheduledAt: time.Now().Add(noticeDelay), UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: pendingStates}}
+		due := time.Now().Truncate(noticeDelay).Add(noticeDelay)
+		return &river.InsertOpts{ScheduledAt: due, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: noticeDelay, ByState: pendingStates}}
 	}
 	return nil
 }
 
-// pendingStates are those of a job not yet done: River requires the first
-// four in ByState; a job retrying after a failed send still sends what is
-// pending when it runs.
+// pendingStates are those of a notice not yet done (River requires the
+// first four in ByState): one done early, as an operator may make it, does
+// not swallow the applications after it.
 var pendingStates = []rivertype.JobState{
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
 	rivertype.JobStateRetryable,

@@ -22,8 +22,8 @@ const (
 	resetsPerHour = 3
 )
 
-// noticeDelay is how long an employer's notice of a new application waits
-// for others to join it: long enough for a burst, short enough to be news.
+// noticeDelay is the period whose applications to an employer's jobs share
+// one notice: long enough for a burst, short enough to be news.
 const noticeDelay = 2 * time.Minute
 
 // newQueue builds the background-job queue over st, working cfg.Workers
