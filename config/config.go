@@ -51,6 +51,9 @@ type Config struct {
 	// JWTPreviousKeys still verify tokens after a rotation.
 	JWTPreviousKeys []string
 	FrontendURL     string
+	// APIURL is this API's public base URL, for links in mail that must
+	// reach the API itself (one-click unsubscribe).
+	APIURL string
 
 	// Browsers may call from FrontendURL, AllowedOrigins (exact origins)
 	// and origins matching AllowedOriginPattern (one * wildcard, e.g. for
@@ -212,6 +215,7 @@ func Load(command string, args []string, getenv func(string) string) (Config, er
 		r.secret(&c.JWTSecretKey, "jwt-secret-key", "JWT_SECRET_KEY", "key that signs access tokens")
 		r.secret(&previousKeys, "jwt-previous-secret-keys", "JWT_PREVIOUS_SECRET_KEYS", "comma-separated earlier signing keys, still accepted")
 		r.str(&c.FrontendURL, "frontend-url", "FRONTEND_URL", "origin of the web frontend")
+		r.str(&c.APIURL, "api-url", "API_URL", "public origin of this API, for unsubscribe links in mail (development default: http://localhost:PORT)")
 		r.str(&origins, "allowed-origins", "ALLOWED_ORIGINS", "comma-separated further origins browsers may call from")
 		r.str(&c.AllowedOriginPattern, "allowed-origin-pattern", "ALLOWED_ORIGIN_PATTERN", "origins with one * wildcard browsers may call from, e.g. https://*.preview.example.com")
 		r.str(&c.RefreshCookieSameSite, "refresh-cookie-samesite", "REFRESH_COOKIE_SAMESITE", "SameSite of the refresh cookie: lax, strict, or none for a frontend on another site")

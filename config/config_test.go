@@ -49,7 +49,7 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 // are never echoed.
 func TestLoadRefusesBadSettings(t *testing.T) {
 	base := map[string]string{"DATABASE_URL": "postgres://u:hunter2@localhost/db"}
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com", "API_URL": "https://api.hiremebahamas.com",
 		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name     string
@@ -77,6 +77,9 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 		{"production placeholder secret", merge(prod, map[string]string{"JWT_SECRET_KEY": "your-secret-key-change-me-in-production"}), "JWT_SECRET_KEY"},
 		{"production repeated secret", merge(prod, map[string]string{"JWT_SECRET_KEY": strings.Repeat("a", 40)}), "JWT_SECRET_KEY"},
 		{"production without frontend", merge(prod, map[string]string{"FRONTEND_URL": ""}), "FRONTEND_URL"},
+		{"production without the API's URL", merge(prod, map[string]string{"API_URL": ""}), "API_URL"},
+		{"production plain-http API URL", merge(prod, map[string]string{"API_URL": "http://api.hiremebahamas.com"}), "API_URL"},
+		{"API URL with a path", merge(base, map[string]string{"API_URL": "https://hiremebahamas.com/api"}), "API_URL"},
 		{"origin with a path", map[string]string{"ALLOWED_ORIGINS": "https://a.example.com, https://b.example.com/app"}, "ALLOWED_ORIGINS"},
 		{"origin pattern with two wildcards", map[string]string{"ALLOWED_ORIGIN_PATTERN": "https://*.*.example.com"}, "ALLOWED_ORIGIN_PATTERN"},
 		{"proxy not an address", map[string]string{"TRUSTED_PROXIES": "10.0.0.0/8, gateway.internal"}, "TRUSTED_PROXIES"},
@@ -190,7 +193,7 @@ func TestLoadRefusesBadSettings(t *testing.T) {
 // without, https origins and patterns under a domain or with a fixed part,
 // and limits off when said so.
 func TestLoadAcceptsSoundProduction(t *testing.T) {
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com", "API_URL": "https://api.hiremebahamas.com",
 		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name string
@@ -272,7 +275,7 @@ func TestRefreshCookieSettings(t *testing.T) {
 		sameSite, domain string
 		partitioned      bool
 	}{
-		{"another site, production", map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.vercel.app",
+		{"another site, production", map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.vercel.app", "API_URL": "https://api.hiremebahamas.com",
 			"REFRESH_COOKIE_SAMESITE": "none", "REFRESH_COOKIE_PARTITIONED": "true", "SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}, nil, "none", "", true},
 		{"a domain, written with a leading dot", map[string]string{"REFRESH_COOKIE_SAMESITE": "Strict", "REFRESH_COOKIE_DOMAIN": ".HireMeBahamas.com"}, nil,
 			"strict", "hiremebahamas.com", false},
@@ -363,7 +366,7 @@ func TestTrustedProxies(t *testing.T) {
 // The admin listener is off unless asked for, in development as in
 // production; the flag overrides the variable, to another address or off.
 func TestMetricsAddr(t *testing.T) {
-	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com",
+	prod := map[string]string{"ENV": "production", "JWT_SECRET_KEY": goodSecret, "FRONTEND_URL": "https://hiremebahamas.com", "API_URL": "https://api.hiremebahamas.com",
 		"SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
 	for _, tc := range []struct {
 		name string
@@ -443,7 +446,8 @@ func merge(maps ...map[string]string) map[string]string {
 // ENV comes from the environment or a flag; either may say otherwise.
 func TestRequireVerifiedEmail(t *testing.T) {
 	prod := map[string]string{"DATABASE_URL": "postgres://localhost/db", "ENV": "production", "JWT_SECRET_KEY": goodSecret,
-		"FRONTEND_URL": "https://hiremebahamas.com", "SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom}
+		"FRONTEND_URL": "https://hiremebahamas.com", "SMTP_URL": goodSMTPURL, "MAIL_FROM": goodMailFrom,
+		"API_URL": "https://api.hiremebahamas.com"}
 	dev := map[string]string{"DATABASE_URL": "postgres://localhost/db"}
 	for _, tc := range []struct {
 		name string

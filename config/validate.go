@@ -112,6 +112,9 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 			bad("FRONTEND_URL: %q is not an http(s) origin", c.FrontendURL)
 		}
 	}
+	if c.APIURL != "" && !isOrigin(c.APIURL) {
+		bad("API_URL: %q is not an origin such as https://api.hiremebahamas.com", c.APIURL)
+	}
 	for _, o := range c.AllowedOrigins {
 		if !isOrigin(o) {
 			bad("ALLOWED_ORIGINS: %q is not an origin such as https://hiremebahamas.com", o)
@@ -186,6 +189,12 @@ func (c *Config) validate(command string, getenv func(string) string) []error {
 			bad("FRONTEND_URL: required in production")
 		} else if !strings.HasPrefix(c.FrontendURL, "https://") {
 			bad("FRONTEND_URL: must be https:// in production")
+		}
+		// Mail clients follow List-Unsubscribe only over https (RFC 8058).
+		if c.APIURL == "" {
+			bad("API_URL: required in production, for the unsubscribe links in mail")
+		} else if !strings.HasPrefix(c.APIURL, "https://") {
+			bad("API_URL: must be https:// in production")
 		}
 		// A page served over plain HTTP can be rewritten on the way, and
 		// would then act with the user's credentials.

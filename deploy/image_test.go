@@ -232,7 +232,7 @@ func TestImageRunsInEmptyRoot(t *testing.T) {
 	}
 
 	// The image's own command, with the settings a platform gives it.
-	env := map[string]string{"ENV": "production", "FRONTEND_URL": "https://hiremebahamas.com", "HOST": "127.0.0.1", "PORT": "0",
+	env := map[string]string{"ENV": "production", "FRONTEND_URL": "https://hiremebahamas.com", "API_URL": "https://api.hiremebahamas.com", "HOST": "127.0.0.1", "PORT": "0",
 		"DRAIN_DELAY": "0s", "DATABASE_URL": testSecrets["DATABASE_URL"], "JWT_SECRET_KEY": testSecrets["JWT_SECRET_KEY"],
 		"SMTP_URL": testSecrets["SMTP_URL"], "MAIL_FROM": "HireMeBahamas <no-reply@hiremebahamas.com>"}
 	p := serve(t, inRoot(env, d.cmd...))

@@ -36,3 +36,22 @@ type EmailVerificationRequested struct {
 }
 
 func (EmailVerificationRequested) Kind() string { return "email_verification_requested" }
+
+// ApplicationsReceived asks for the employer to be told of the applications
+// to their jobs not yet in a notice. It waits a few minutes, and while it
+// waits it is the employer's only one, so that a burst of applications is
+// one mail.
+type ApplicationsReceived struct {
+	EmployerID string `json:"employer_id"`
+}
+
+func (ApplicationsReceived) Kind() string { return "applications_received" }
+
+// ApplicationMoved tells the applicant that an employer moved their
+// application to Status.
+type ApplicationMoved struct {
+	ApplicationID string `json:"application_id"`
+	Status        string `json:"status"`
+}
+
+func (ApplicationMoved) Kind() string { return "application_moved" }

@@ -62,6 +62,7 @@ type process struct {
 var baseEnv = map[string]string{
 	"ENV":            "production",
 	"FRONTEND_URL":   "https://hiremebahamas.com",
+	"API_URL":        "https://api.hiremebahamas.com",
 	"JWT_SECRET_KEY": "e2e-signing-key-Qm7vT2xK9pL4sW8nR1cZ",
 	"SMTP_URL":       "smtp://127.0.0.1:1", // nothing sends mail yet
 	// No background jobs: the queue's own loops would only add load to

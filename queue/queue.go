@@ -15,7 +15,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	"github.com/hiremebahamas/api/mail"
 	"github.com/hiremebahamas/api/store"
@@ -43,13 +45,22 @@ type Options struct {
 	Log    *slog.Logger
 	// Verifications bound the email-verification links one account gets.
 	Verifications store.ResetLimits
+	// APIBase is the API's public base URL, for links in mail that reach
+	// the API itself: one-click unsubscribe.
+	APIBase string
+	// Links signs the unsubscribe links.
+	Links *auth.LinkSigner
+	// NoticeDelay is the period whose applications to an employer's jobs
+	// share one notice, sent at its end.
+	NoticeDelay time.Duration
 }
 
 // Queue is the River client and the workers of each task.
 type Queue struct {
-	client  *river.Client[pgx.Tx]
-	working bool
-	metrics *metrics
+	client      *river.Client[pgx.Tx]
+	working     bool
+	metrics     *metrics
+	noticeDelay time.Duration
 }
 
 // mailAttempts is how often a mail is tried before River discards it: with
@@ -64,6 +75,8 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &passwordChangedWorker{o: o})
 	river.AddWorker(workers, &purgeWorker{o: o})
 	river.AddWorker(workers, &verificationWorker{o: o})
+	river.AddWorker(workers, &newApplicationsWorker{o: o})
+	river.AddWorker(workers, &applicationMovedWorker{o: o})
 	cfg := &river.Config{
 		Logger:     o.Log.With("component", "queue"),
 		Workers:    workers,
@@ -87,7 +100,7 @@ func New(o Options) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := &Queue{client: client, working: o.Workers > 0}
+	q := &Queue{client: client, working: o.Workers > 0, noticeDelay: o.NoticeDelay}
 	q.metrics = newMetrics(o.Pool)
 	return q, nil
 }
@@ -98,19 +111,35 @@ func (q *Queue) InsertTx(ctx context.Context, tx pgx.Tx, jobs []domain.Task) err
 	for _, j := range jobs {
 		// A task has the Kind River asks of job arguments, and marshals as
 		// its own fields.
-		params = append(params, river.InsertManyParams{Args: j, InsertOpts: insertOpts(j)})
+		params = append(params, river.InsertManyParams{Args: j, InsertOpts: insertOpts(j, q.noticeDelay)})
 	}
 	_, err := q.client.InsertManyTx(ctx, tx, params)
 	return err
 }
 
 // insertOpts are a task's: a reset request for the same email within a
-// minute is the same job, so that a flood of requests sends one mail.
-func insertOpts(t domain.Task) *river.InsertOpts {
+// minute is the same job, so that a flood of requests sends one mail; the
+// applications to an employer's jobs within one period of noticeDelay share
+// one notice, due at the period's end. A notice runs after its period, so an
+// application made while it runs falls in a later period, and has a notice
+// of its own, rather than joining one that has already read its list.
+func insertOpts(t domain.Task, noticeDelay time.Duration) *river.InsertOpts {
 	if _, ok := t.(domain.PasswordResetRequested); ok {
 		return &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: time.Minute}}
 	}
+	if _, ok := t.(domain.ApplicationsReceived); ok {
+		due := time.Now().Truncate(noticeDelay).Add(noticeDelay)
+		return &river.InsertOpts{ScheduledAt: due, UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: noticeDelay, ByState: pendingStates}}
+	}
 	return nil
+}
+
+// pendingStates are those of a notice not yet done (River requires the
+// first four in ByState): one done early, as an operator may make it, does
+// not swallow the applications after it.
+var pendingStates = []rivertype.JobState{
+	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateScheduled,
+	rivertype.JobStateRetryable,
 }
 
 // Start begins working jobs, when the queue has workers, and the leader's

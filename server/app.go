@@ -88,11 +88,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	}, log); err != nil {
 		return nil, err
 	}
-	if a.queue, a.releaseQueue, err = newQueue(ctx, cfg, a.store, a.metrics, log); err != nil {
+	secret := signingSecret(cfg, log)
+	links, err := newLinks(cfg, secret)
+	if err != nil {
+		return nil, err
+	}
+	if a.queue, a.releaseQueue, err = newQueue(ctx, cfg, a.store, a.metrics, links, log); err != nil {
 		return nil, err
 	}
 	a.life = service.NewLifecycle()
-	tokens, err := newTokens(cfg, log)
+	tokens, err := newTokens(cfg, secret)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +122,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, opts ...Optio
 	inproc := (&inprocgrpc.Channel{}).WithServerUnaryInterceptor(interceptor.ChainUnary(unary))
 	a.tracing.InstrumentChannel(inproc)
 	a.jobs = service.NewJobServer(a.store, cfg.RequireVerifiedEmail)
-	services := newServices(cfg, a.store, a.life, a.jobs, tokens, log)
+	services := newServices(cfg, a.store, a.life, a.jobs, tokens, links, log)
 	registerAll(a.grpc, services, a.life.Health())
 	for _, svc := range services {
 		inproc.RegisterService(svc.desc, svc.impl)

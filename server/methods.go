@@ -27,14 +27,19 @@ var methods = rpc.Methods{
 	hmbv1.AuthService_RequestEmailVerification_FullMethodName: {Access: rpc.SignedIn, Bucket: ratelimit.AuthBucket},
 	hmbv1.AuthService_VerifyEmail_FullMethodName:              {Access: rpc.Anyone, Bucket: ratelimit.AuthBucket},
 
-	hmbv1.UserService_GetUser_FullMethodName:        {Access: rpc.Anyone, PublicRead: true},
-	hmbv1.UserService_GetMe_FullMethodName:          {Access: rpc.SignedIn},
-	hmbv1.UserService_UpdateMe_FullMethodName:       {Access: rpc.SignedIn},
-	hmbv1.UserService_DeleteMe_FullMethodName:       {Access: rpc.SignedIn},
-	hmbv1.UserService_ListUsers_FullMethodName:      {Access: rpc.Employers},
-	hmbv1.UserService_DeactivateUser_FullMethodName: {Access: rpc.Administrator},
-	hmbv1.UserService_ReactivateUser_FullMethodName: {Access: rpc.Administrator},
-	hmbv1.UserService_SetUserRole_FullMethodName:    {Access: rpc.Administrator},
+	hmbv1.UserService_GetUser_FullMethodName:               {Access: rpc.Anyone, PublicRead: true},
+	hmbv1.UserService_GetMe_FullMethodName:                 {Access: rpc.SignedIn},
+	hmbv1.UserService_UpdateMe_FullMethodName:              {Access: rpc.SignedIn},
+	hmbv1.UserService_DeleteMe_FullMethodName:              {Access: rpc.SignedIn},
+	hmbv1.UserService_ListUsers_FullMethodName:             {Access: rpc.Employers},
+	hmbv1.UserService_DeactivateUser_FullMethodName:        {Access: rpc.Administrator},
+	hmbv1.UserService_ReactivateUser_FullMethodName:        {Access: rpc.Administrator},
+	hmbv1.UserService_SetUserRole_FullMethodName:           {Access: rpc.Administrator},
+	hmbv1.UserService_GetMailPreferences_FullMethodName:    {Access: rpc.SignedIn},
+	hmbv1.UserService_UpdateMailPreferences_FullMethodName: {Access: rpc.SignedIn},
+	// Mail clients POST to the link in List-Unsubscribe; the signed token
+	// in it is the authority.
+	hmbv1.UserService_Unsubscribe_FullMethodName: {Access: rpc.Anyone, OneClick: true},
 
 	// Ownership of a job or application is checked by the handlers.
 	hmbv1.JobService_CreateJob_FullMethodName:               {Access: rpc.Employers},

@@ -15,7 +15,7 @@ import (
 // and a row left over would hide a rename.
 func TestEveryMethodHasARow(t *testing.T) {
 	srv := grpc.NewServer()
-	registerAll(srv, newServices(config.Config{}, nil, nil, nil, nil, slog.New(slog.DiscardHandler)), health.NewServer())
+	registerAll(srv, newServices(config.Config{}, nil, nil, nil, nil, nil, slog.New(slog.DiscardHandler)), health.NewServer())
 	served := map[string]bool{}
 	for name, info := range srv.GetServiceInfo() {
 		for _, m := range info.Methods {

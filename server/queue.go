@@ -1,11 +1,14 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
+	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/config"
 	"github.com/hiremebahamas/api/queue"
 	"github.com/hiremebahamas/api/server/telemetry"
@@ -27,11 +30,15 @@ const (
 	verificationsPerHour = 3
 )
 
+// noticeDelay is the period whose applications to an employer's jobs share
+// one notice: long enough for a burst, short enough to be news.
+const noticeDelay = 2 * time.Minute
+
 // newQueue builds the background-job queue over st, working cfg.Workers
 // jobs at once, and makes it the store's outbox. It listens for new jobs
 // over DATABASE_DIRECT_URL when there is one, and polls otherwise: LISTEN
 // does not pass a transaction pooler. release closes what it opened.
-func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *telemetry.Metrics, log *slog.Logger) (q *queue.Queue, release func(), err error) {
+func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *telemetry.Metrics, links *auth.LinkSigner, log *slog.Logger) (q *queue.Queue, release func(), err error) {
 	pool, own, err := st.QueuePool(ctx, cfg.Workers)
 	if err != nil {
 		return nil, nil, err
@@ -49,6 +56,7 @@ func newQueue(ctx context.Context, cfg config.Config, st *store.Store, m *teleme
 		Pool: pool, PollOnly: !own, Workers: cfg.Workers, JobTimeout: cfg.JobTimeout, Store: st, Mail: mailer, LinkBase: frontendBase(cfg),
 		Resets: store.ResetLimits{ValidFor: resetValidFor, Within: time.Hour, MaxLinks: resetsPerHour}, Log: log,
 		Verifications: store.ResetLimits{ValidFor: verifyValidFor, Within: time.Hour, MaxLinks: verificationsPerHour},
+		APIBase:       apiBase(cfg), Links: links, NoticeDelay: noticeDelay,
 	})
 	if err == nil {
 		err = m.Register(q.Collectors()...)
@@ -73,4 +81,13 @@ func frontendBase(cfg config.Config) string {
 		return cfg.FrontendURL
 	}
 	return "http://localhost:3000"
+}
+
+// apiBase is where links in mail that must reach the API point: API_URL,
+// or in development without one, this machine's PORT.
+func apiBase(cfg config.Config) string {
+	if cfg.APIURL != "" {
+		return cfg.APIURL
+	}
+	return "http://localhost:" + strconv.Itoa(cmp.Or(cfg.Port, config.DefaultPort))
 }

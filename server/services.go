@@ -26,7 +26,7 @@ type registered struct {
 
 // newServices builds every service the App answers. A new RPC of one of
 // them needs nothing here; a new service, one row.
-func newServices(cfg config.Config, st *store.Store, life *service.Lifecycle, jobs *service.JobServer, tokens *auth.Tokens, log *slog.Logger) []registered {
+func newServices(cfg config.Config, st *store.Store, life *service.Lifecycle, jobs *service.JobServer, tokens *auth.Tokens, links *auth.LinkSigner, log *slog.Logger) []registered {
 	authServer := service.NewAuthServer(st, service.AuthOptions{
 		Hasher: auth.NewHasher(auth.DefaultParams, 0), Tokens: tokens, Log: log,
 		Sessions: store.SessionLifetimes{Idle: cfg.RefreshIdleTTL, Absolute: cfg.RefreshAbsoluteTTL},
@@ -38,7 +38,7 @@ func newServices(cfg config.Config, st *store.Store, life *service.Lifecycle, jo
 			gateway.Client(hmbv1.RegisterHealthServiceHandlerClient, hmbv1.NewHealthServiceClient)},
 		{&hmbv1.AuthService_ServiceDesc, authServer,
 			gateway.Client(hmbv1.RegisterAuthServiceHandlerClient, hmbv1.NewAuthServiceClient)},
-		{&hmbv1.UserService_ServiceDesc, service.NewUserServer(st),
+		{&hmbv1.UserService_ServiceDesc, service.NewUserServer(st, links),
 			gateway.Client(hmbv1.RegisterUserServiceHandlerClient, hmbv1.NewUserServiceClient)},
 		{&hmbv1.JobService_ServiceDesc, jobs,
 			gateway.Client(hmbv1.RegisterJobServiceHandlerClient, hmbv1.NewJobServiceClient)},

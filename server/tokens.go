@@ -16,15 +16,19 @@ const (
 	tokenLeeway   = 30 * time.Second
 )
 
-// newTokens signs with JWT_SECRET_KEY and still accepts the previous keys.
-// Without a key (development only; production refuses to start) a random
-// one is used and sessions end with the process.
-func newTokens(cfg config.Config, log *slog.Logger) (*auth.Tokens, error) {
-	secret := cfg.JWTSecretKey
-	if secret == "" {
-		log.Warn("JWT_SECRET_KEY is unset: signing with a random key, so sessions end when the process stops")
-		secret = rand.Text() + rand.Text()
+// signingSecret is JWT_SECRET_KEY. Without one (development only;
+// production refuses to start) it is a random one, and sessions and the
+// links in mail sent end with the process.
+func signingSecret(cfg config.Config, log *slog.Logger) string {
+	if cfg.JWTSecretKey != "" {
+		return cfg.JWTSecretKey
 	}
+	log.Warn("JWT_SECRET_KEY is unset: signing with a random key, so sessions and links in mail end when the process stops")
+	return rand.Text() + rand.Text()
+}
+
+// newTokens signs with secret and still accepts the previous keys.
+func newTokens(cfg config.Config, secret string) (*auth.Tokens, error) {
 	previous := make([]auth.Key, 0, len(cfg.JWTPreviousKeys))
 	for _, k := range cfg.JWTPreviousKeys {
 		previous = append(previous, auth.KeyFromSecret(k))
@@ -33,4 +37,10 @@ func newTokens(cfg config.Config, log *slog.Logger) (*auth.Tokens, error) {
 		Issuer: tokenIssuer, Audience: tokenAudience, TTL: cfg.AccessTokenTTL, Leeway: tokenLeeway,
 		Current: auth.KeyFromSecret(secret), Previous: previous,
 	})
+}
+
+// newLinks signs the links in mail that work without signing in, with keys
+// derived from secret and still accepting those of the previous keys.
+func newLinks(cfg config.Config, secret string) (*auth.LinkSigner, error) {
+	return auth.NewLinkSigner(secret, cfg.JWTPreviousKeys...)
 }

@@ -41,7 +41,11 @@ func NewWorker(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *Wor
 	}, log); err != nil {
 		return nil, err
 	}
-	if w.queue, w.release, err = newQueue(ctx, cfg, w.store, w.metrics, log); err != nil {
+	links, err := newLinks(cfg, signingSecret(cfg, log))
+	if err != nil {
+		return nil, err
+	}
+	if w.queue, w.release, err = newQueue(ctx, cfg, w.store, w.metrics, links, log); err != nil {
 		return nil, err
 	}
 	return w, nil

@@ -20,24 +20,35 @@ func applicationNotFound() error {
 	return domain.Errorf(domain.ErrNotFound, "APPLICATION_NOT_FOUND", "no such application")
 }
 
-// CreateApplication stores an application; a second one by the same
-// applicant to the same job fails with ErrAlreadyExists, ALREADY_APPLIED.
+// CreateApplication stores an application and, in the same transaction,
+// asks for the job's employer (a.EmployerID) to be told of it; a second one
+// by the same applicant to the same job fails with ErrAlreadyExists,
+// ALREADY_APPLIED, and queues nothing.
 func (s *Store) CreateApplication(ctx context.Context, a domain.Application) (domain.Application, error) {
 	job, ok1 := parseUUID(a.JobID)
 	applicant, ok2 := parseUUID(a.ApplicantID)
 	if !ok1 || !ok2 {
 		return domain.Application{}, jobNotFound()
 	}
-	row, err := s.queries.CreateApplication(ctx, db.CreateApplicationParams{
-		JobID: job, ApplicantID: applicant, CoverLetter: a.CoverLetter, ResumeUrl: a.ResumeURL,
+	var created domain.Application
+	err := s.inTxJobs(ctx, func(q *db.Queries) ([]domain.Task, error) {
+		row, err := q.CreateApplication(ctx, db.CreateApplicationParams{
+			JobID: job, ApplicantID: applicant, CoverLetter: a.CoverLetter, ResumeUrl: a.ResumeURL,
+		})
+		if err != nil {
+			if err = interpretError(err); errors.Is(err, domain.ErrAlreadyExists) {
+				return nil, domain.Errorf(domain.ErrAlreadyExists, "ALREADY_APPLIED", "you have already applied to this job")
+			}
+			return nil, err
+		}
+		created = toApplication(row, a.JobTitle)
+		created.EmployerID = a.EmployerID
+		return []domain.Task{domain.ApplicationsReceived{EmployerID: a.EmployerID}}, nil
 	})
 	if err != nil {
-		if err = interpretError(err); errors.Is(err, domain.ErrAlreadyExists) {
-			return domain.Application{}, domain.Errorf(domain.ErrAlreadyExists, "ALREADY_APPLIED", "you have already applied to this job")
-		}
 		return domain.Application{}, err
 	}
-	return toApplication(row, a.JobTitle), nil
+	return created, nil
 }
 
 // GetApplication returns an application with its job's owner and title.
@@ -57,21 +68,33 @@ func (s *Store) GetApplication(ctx context.Context, id string) (domain.Applicati
 }
 
 // MoveApplication changes an application's status from `from` to `to`,
-// failing with ErrAborted if it is no longer at `from`.
+// failing with ErrAborted if it is no longer at `from`. A move by the
+// employer queues, in the same transaction, the applicant's notice; a
+// withdrawal, which is the applicant's own doing, does not.
 func (s *Store) MoveApplication(ctx context.Context, a domain.Application, to string) (domain.Application, error) {
 	uid, ok := parseUUID(a.ID)
 	if !ok {
 		return domain.Application{}, applicationNotFound()
 	}
-	row, err := s.queries.SetApplicationStatus(ctx, db.SetApplicationStatusParams{ID: uid, Status: to, FromStatus: a.Status})
-	if err != nil {
-		if err = interpretError(err); errors.Is(err, domain.ErrNotFound) {
-			return domain.Application{}, domain.Errorf(domain.ErrAborted, "APPLICATION_CHANGED", "the application changed meanwhile; fetch it again")
+	var moved domain.Application
+	err := s.inTxJobs(ctx, func(q *db.Queries) ([]domain.Task, error) {
+		row, err := q.SetApplicationStatus(ctx, db.SetApplicationStatusParams{ID: uid, Status: to, FromStatus: a.Status})
+		if err != nil {
+			if err = interpretError(err); errors.Is(err, domain.ErrNotFound) {
+				return nil, domain.Errorf(domain.ErrAborted, "APPLICATION_CHANGED", "the application changed meanwhile; fetch it again")
+			}
+			return nil, err
 		}
+		moved = toApplication(row, a.JobTitle)
+		moved.EmployerID = a.EmployerID
+		if to == domain.AppWithdrawn {
+			return nil, nil
+		}
+		return []domain.Task{domain.ApplicationMoved{ApplicationID: moved.ID, Status: to}}, nil
+	})
+	if err != nil {
 		return domain.Application{}, err
 	}
-	moved := toApplication(row, a.JobTitle)
-	moved.EmployerID = a.EmployerID
 	return moved, nil
 }
 

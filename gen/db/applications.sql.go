@@ -14,7 +14,7 @@ import (
 const createApplication = `-- name: CreateApplication :one
 INSERT INTO applications (job_id, applicant_id, cover_letter, resume_url)
 VALUES ($1, $2, $3, $4)
-RETURNING id, job_id, applicant_id, cover_letter, resume_url, status, create_time, update_time
+RETURNING id, job_id, applicant_id, cover_letter, resume_url, status, create_time, update_time, notify_time
 `
 
 type CreateApplicationParams struct {
@@ -41,12 +41,13 @@ func (q *Queries) CreateApplication(ctx context.Context, arg CreateApplicationPa
 		&i.Status,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.NotifyTime,
 	)
 	return i, err
 }
 
 const getApplication = `-- name: GetApplication :one
-SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, j.employer_id, j.title AS job_title
+SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, a.notify_time, j.employer_id, j.title AS job_title
 FROM applications a JOIN jobs j ON j.id = a.job_id
 WHERE a.id = $1
 `
@@ -60,6 +61,7 @@ type GetApplicationRow struct {
 	Status      string
 	CreateTime  pgtype.Timestamptz
 	UpdateTime  pgtype.Timestamptz
+	NotifyTime  pgtype.Timestamptz
 	EmployerID  pgtype.UUID
 	JobTitle    string
 }
@@ -77,6 +79,7 @@ func (q *Queries) GetApplication(ctx context.Context, id pgtype.UUID) (GetApplic
 		&i.Status,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.NotifyTime,
 		&i.EmployerID,
 		&i.JobTitle,
 	)
@@ -84,7 +87,7 @@ func (q *Queries) GetApplication(ctx context.Context, id pgtype.UUID) (GetApplic
 }
 
 const listJobApplications = `-- name: ListJobApplications :many
-SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, j.title AS job_title
+SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, a.notify_time, j.title AS job_title
 FROM applications a JOIN jobs j ON j.id = a.job_id
 WHERE a.job_id = $1
   AND ($2::timestamptz IS NULL
@@ -109,6 +112,7 @@ type ListJobApplicationsRow struct {
 	Status      string
 	CreateTime  pgtype.Timestamptz
 	UpdateTime  pgtype.Timestamptz
+	NotifyTime  pgtype.Timestamptz
 	JobTitle    string
 }
 
@@ -135,6 +139,7 @@ func (q *Queries) ListJobApplications(ctx context.Context, arg ListJobApplicatio
 			&i.Status,
 			&i.CreateTime,
 			&i.UpdateTime,
+			&i.NotifyTime,
 			&i.JobTitle,
 		); err != nil {
 			return nil, err
@@ -148,7 +153,7 @@ func (q *Queries) ListJobApplications(ctx context.Context, arg ListJobApplicatio
 }
 
 const listMyApplications = `-- name: ListMyApplications :many
-SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, j.title AS job_title
+SELECT a.id, a.job_id, a.applicant_id, a.cover_letter, a.resume_url, a.status, a.create_time, a.update_time, a.notify_time, j.title AS job_title
 FROM applications a JOIN jobs j ON j.id = a.job_id
 WHERE a.applicant_id = $1
   AND ($2::timestamptz IS NULL
@@ -173,6 +178,7 @@ type ListMyApplicationsRow struct {
 	Status      string
 	CreateTime  pgtype.Timestamptz
 	UpdateTime  pgtype.Timestamptz
+	NotifyTime  pgtype.Timestamptz
 	JobTitle    string
 }
 
@@ -199,6 +205,7 @@ func (q *Queries) ListMyApplications(ctx context.Context, arg ListMyApplications
 			&i.Status,
 			&i.CreateTime,
 			&i.UpdateTime,
+			&i.NotifyTime,
 			&i.JobTitle,
 		); err != nil {
 			return nil, err
@@ -214,7 +221,7 @@ func (q *Queries) ListMyApplications(ctx context.Context, arg ListMyApplications
 const setApplicationStatus = `-- name: SetApplicationStatus :one
 UPDATE applications SET status = $1, update_time = now()
 WHERE id = $2 AND status = $3
-RETURNING id, job_id, applicant_id, cover_letter, resume_url, status, create_time, update_time
+RETURNING id, job_id, applicant_id, cover_letter, resume_url, status, create_time, update_time, notify_time
 `
 
 type SetApplicationStatusParams struct {
@@ -237,6 +244,7 @@ func (q *Queries) SetApplicationStatus(ctx context.Context, arg SetApplicationSt
 		&i.Status,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.NotifyTime,
 	)
 	return i, err
 }

@@ -17,6 +17,7 @@ type Application struct {
 	Status      string
 	CreateTime  pgtype.Timestamptz
 	UpdateTime  pgtype.Timestamptz
+	NotifyTime  pgtype.Timestamptz
 }
 
 type BoardChange struct {
@@ -67,6 +68,12 @@ type LoginFailure struct {
 	ID         int64
 	Email      string
 	ClientIp   string
+	CreateTime pgtype.Timestamptz
+}
+
+type MailOptOut struct {
+	UserID     pgtype.UUID
+	Kind       string
 	CreateTime pgtype.Timestamptz
 }
 

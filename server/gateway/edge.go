@@ -107,13 +107,24 @@ func newCORS(allowed *origins) *cors.Cors {
 //
 // Requests with neither Origin nor Sec-Fetch-Site (curl, servers, mobile
 // apps) are not a browser's cross-site requests and pass the first check.
-func guardWrites(allowed *origins, next http.Handler) http.Handler {
+//
+// A POST to a OneClick method (the unsubscribe link in mail) passes both,
+// with its body dropped unread: mail clients send a form body from their
+// servers or from a webmail page of any origin (RFC 8058), and what they
+// send in it means nothing here.
+func guardWrites(allowed *origins, methods rpc.Methods, routes *routes, next http.Handler) http.Handler {
 	// The standard library's check knows the Sec-Fetch-Site and Origin-Host
 	// rules; the allowed origins are let through before it, so that the
 	// pattern and the case rules are those CORS uses.
 	var crossOrigin http.CrossOriginProtection
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if safeMethod(r.Method) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if row, _ := methods.Lookup(routes.rpcFor(r)); row.OneClick && r.Method == http.MethodPost {
+			r.Body, r.ContentLength = http.NoBody, 0
+			r.Header.Del("Content-Type")
 			next.ServeHTTP(w, r)
 			return
 		}

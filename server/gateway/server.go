@@ -74,7 +74,7 @@ func New(ctx context.Context, o Options, log *slog.Logger) (*Server, error) {
 		return nil, err
 	}
 	allowed := newOrigins(o.Origins, o.OriginPattern)
-	var h http.Handler = withMiddleware(newCORS(allowed).Handler(withRateLimit(guardWrites(allowed, rest), o.Limits, o.Methods, routes)), httpOptions{
+	var h http.Handler = withMiddleware(newCORS(allowed).Handler(withRateLimit(guardWrites(allowed, o.Methods, routes, rest), o.Limits, o.Methods, routes)), httpOptions{
 		requestTimeout: o.RequestTimeout, maxBodyBytes: o.MaxBodyBytes, observe: o.Observe,
 	}, log)
 	if o.Wrap != nil {

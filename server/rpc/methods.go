@@ -23,6 +23,12 @@ type Method struct {
 	// AnySchema marks a method that answers whether or not the database
 	// schema is the one this build needs (probes and reflection).
 	AnySchema bool
+	// OneClick marks a one-click link in mail (RFC 8058): mail clients
+	// POST to it with a form body, from their servers or from a webmail
+	// page, so the HTTP edge lets such a POST through from any origin and
+	// ignores its body. Only for a method whose authority is a signed token
+	// in the URL, never a cookie, and whose effect is harmless to repeat.
+	OneClick bool
 }
 
 // Access says who may call an RPC. Methods that are not public see the

@@ -28,7 +28,7 @@ func (s *JobServer) ApplyToJob(ctx context.Context, req *hmbv1.ApplyToJobRequest
 		return nil, domain.Errorf(domain.ErrFailedPrecondition, "JOB_NOT_OPEN", "%s", notOpen(j.Status))
 	}
 	a, err := s.store.CreateApplication(ctx, domain.Application{
-		JobID: j.ID, JobTitle: j.Title, ApplicantID: c.UserID,
+		JobID: j.ID, JobTitle: j.Title, ApplicantID: c.UserID, EmployerID: j.EmployerID,
 		CoverLetter: strings.TrimSpace(req.GetCoverLetter()), ResumeURL: req.GetResumeUrl(),
 	})
 	if err != nil {

@@ -19,12 +19,16 @@ import (
 type UserServer struct {
 	hmbv1.UnimplementedUserServiceServer
 	store *store.Store
+	links *auth.LinkSigner
 }
 
 var _ hmbv1.UserServiceServer = (*UserServer)(nil)
 
-// NewUserServer returns the UserService of st.
-func NewUserServer(st *store.Store) *UserServer { return &UserServer{store: st} }
+// NewUserServer returns the UserService of st; links verifies unsubscribe
+// links.
+func NewUserServer(st *store.Store, links *auth.LinkSigner) *UserServer {
+	return &UserServer{store: st, links: links}
+}
 
 func (s *UserServer) GetUser(ctx context.Context, req *hmbv1.GetUserRequest) (*hmbv1.User, error) {
 	u, err := s.store.GetUser(ctx, req.GetId())

@@ -373,6 +373,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/unsubscribe": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Unsubscribe turns off one kind of mail for the account a signed link in
+         *     that mail names: the List-Unsubscribe link. It needs no sign-in, and
+         *     takes the token in the query: mail clients POST to the link itself
+         *     with a form body (RFC 8058), which is ignored. Unsubscribing twice is
+         *     the same as once. A token that is not one of ours is INVALID_ARGUMENT,
+         *     UNSUBSCRIBE_TOKEN_INVALID.
+         */
+        post: operations["UserService_Unsubscribe"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -431,6 +455,31 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/mail-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * GetMailPreferences returns which kinds of mail the signed-in user gets.
+         *     Mail about the account itself (password resets and changes) is always
+         *     sent.
+         */
+        get: operations["UserService_GetMailPreferences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * UpdateMailPreferences turns the kinds of mail named in update_mask on or
+         *     off for the signed-in user.
+         */
+        patch: operations["UserService_UpdateMailPreferences"];
         trace?: never;
     };
     "/api/v1/users/me/saved-jobs": {
@@ -1032,6 +1081,24 @@ export interface components {
              */
             refresh_token?: string;
         };
+        /**
+         * @description MailPreferences are the kinds of mail an account gets; each is on until
+         *     the account turns it off.
+         */
+        MailPreferences: {
+            /**
+             * @description Mail to a job seeker when an employer moves one of their applications
+             *     (reviewing, interview, offered, hired, rejected).
+             */
+            application_updates?: boolean;
+            /** @description Mail of new jobs matching a job seeker's saved searches. */
+            job_alerts?: boolean;
+            /**
+             * @description Mail to an employer listing new applications to their jobs, sent a few
+             *     minutes after the first, so that a burst of them is one mail.
+             */
+            new_applications?: boolean;
+        };
         /** @description ReactivateUserRequest names the account to reactivate. */
         ReactivateUserBody: Record<string, never>;
         /** @description RefreshRequest carries the refresh token to spend. */
@@ -1120,6 +1187,11 @@ export interface components {
         SetUserRoleBody: {
             /** @description The new role. */
             role?: components["schemas"]["Role"];
+        };
+        /** @description UnsubscribeResponse says what was turned off. */
+        UnsubscribeResponse: {
+            /** @description The MailPreferences field now off, e.g. "new_applications". */
+            kind?: string;
         };
         /** @description UpdateApplicationStatusRequest moves an application. */
         UpdateApplicationStatusBody: {
@@ -1888,6 +1960,30 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    UserService_Unsubscribe: {
+        parameters: {
+            query?: {
+                /** @description The token from the link's query. */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UnsubscribeResponse"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
     UserService_ListUsers: {
         parameters: {
             query?: {
@@ -2032,6 +2128,53 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ListApplicationsResponse"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    UserService_GetMailPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailPreferences"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    UserService_UpdateMailPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description New values for the fields named in update_mask. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MailPreferences"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MailPreferences"];
                 };
             };
             default: components["responses"]["Error"];

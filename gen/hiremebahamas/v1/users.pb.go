@@ -687,6 +687,259 @@ func (x *SetUserRoleRequest) GetRole() Role {
 	return Role_ROLE_UNSPECIFIED
 }
 
+// MailPreferences are the kinds of mail an account gets; each is on until
+// the account turns it off.
+type MailPreferences struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Mail to an employer listing new applications to their jobs, sent a few
+	// minutes after the first, so that a burst of them is one mail.
+	NewApplications bool `protobuf:"varint,1,opt,name=new_applications,json=newApplications,proto3" json:"new_applications,omitempty"`
+	// Mail to a job seeker when an employer moves one of their applications
+	// (reviewing, interview, offered, hired, rejected).
+	ApplicationUpdates bool `protobuf:"varint,2,opt,name=application_updates,json=applicationUpdates,proto3" json:"application_updates,omitempty"`
+	// Mail of new jobs matching a job seeker's saved searches.
+	JobAlerts     bool `protobuf:"varint,3,opt,name=job_alerts,json=jobAlerts,proto3" json:"job_alerts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MailPreferences) Reset() {
+	*x = MailPreferences{}
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MailPreferences) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MailPreferences) ProtoMessage() {}
+
+func (x *MailPreferences) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MailPreferences.ProtoReflect.Descriptor instead.
+func (*MailPreferences) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_users_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *MailPreferences) GetNewApplications() bool {
+	if x != nil {
+		return x.NewApplications
+	}
+	return false
+}
+
+func (x *MailPreferences) GetApplicationUpdates() bool {
+	if x != nil {
+		return x.ApplicationUpdates
+	}
+	return false
+}
+
+func (x *MailPreferences) GetJobAlerts() bool {
+	if x != nil {
+		return x.JobAlerts
+	}
+	return false
+}
+
+// GetMailPreferencesRequest has no fields: it acts on the signed-in user.
+type GetMailPreferencesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMailPreferencesRequest) Reset() {
+	*x = GetMailPreferencesRequest{}
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMailPreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMailPreferencesRequest) ProtoMessage() {}
+
+func (x *GetMailPreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMailPreferencesRequest.ProtoReflect.Descriptor instead.
+func (*GetMailPreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_users_proto_rawDescGZIP(), []int{11}
+}
+
+// UpdateMailPreferencesRequest changes the signed-in user's mail
+// preferences.
+type UpdateMailPreferencesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// New values for the fields named in update_mask.
+	Preferences *MailPreferences `protobuf:"bytes,1,opt,name=preferences,proto3" json:"preferences,omitempty"`
+	// Fields to change: new_applications, application_updates, job_alerts.
+	// Over REST, omitted means the fields in the body.
+	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateMailPreferencesRequest) Reset() {
+	*x = UpdateMailPreferencesRequest{}
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateMailPreferencesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateMailPreferencesRequest) ProtoMessage() {}
+
+func (x *UpdateMailPreferencesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateMailPreferencesRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMailPreferencesRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_users_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *UpdateMailPreferencesRequest) GetPreferences() *MailPreferences {
+	if x != nil {
+		return x.Preferences
+	}
+	return nil
+}
+
+func (x *UpdateMailPreferencesRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.UpdateMask
+	}
+	return nil
+}
+
+// UnsubscribeRequest carries the token of an unsubscribe link.
+type UnsubscribeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The token from the link's query.
+	Token         string `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsubscribeRequest) Reset() {
+	*x = UnsubscribeRequest{}
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsubscribeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsubscribeRequest) ProtoMessage() {}
+
+func (x *UnsubscribeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsubscribeRequest.ProtoReflect.Descriptor instead.
+func (*UnsubscribeRequest) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_users_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *UnsubscribeRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+// UnsubscribeResponse says what was turned off.
+type UnsubscribeResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The MailPreferences field now off, e.g. "new_applications".
+	Kind          string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsubscribeResponse) Reset() {
+	*x = UnsubscribeResponse{}
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsubscribeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsubscribeResponse) ProtoMessage() {}
+
+func (x *UnsubscribeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_hiremebahamas_v1_users_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsubscribeResponse.ProtoReflect.Descriptor instead.
+func (*UnsubscribeResponse) Descriptor() ([]byte, []int) {
+	return file_hiremebahamas_v1_users_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *UnsubscribeResponse) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
 var File_hiremebahamas_v1_users_proto protoreflect.FileDescriptor
 
 const file_hiremebahamas_v1_users_proto_rawDesc = "" +
@@ -743,7 +996,23 @@ const file_hiremebahamas_v1_users_proto_rawDesc = "" +
 	"\x12SetUserRoleRequest\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\xb0\x01\x01R\x02id\x126\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x16.hiremebahamas.v1.RoleB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role2\xec\x06\n" +
+	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04role\"\x8c\x01\n" +
+	"\x0fMailPreferences\x12)\n" +
+	"\x10new_applications\x18\x01 \x01(\bR\x0fnewApplications\x12/\n" +
+	"\x13application_updates\x18\x02 \x01(\bR\x12applicationUpdates\x12\x1d\n" +
+	"\n" +
+	"job_alerts\x18\x03 \x01(\bR\tjobAlerts\"\x1b\n" +
+	"\x19GetMailPreferencesRequest\"\xa8\x01\n" +
+	"\x1cUpdateMailPreferencesRequest\x12K\n" +
+	"\vpreferences\x18\x01 \x01(\v2!.hiremebahamas.v1.MailPreferencesB\x06\xbaH\x03\xc8\x01\x01R\vpreferences\x12;\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"updateMask\"6\n" +
+	"\x12UnsubscribeRequest\x12 \n" +
+	"\x05token\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\xc8\x01R\x05token\")\n" +
+	"\x13UnsubscribeResponse\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind2\x9c\n" +
+	"\n" +
 	"\vUserService\x12_\n" +
 	"\aGetUser\x12 .hiremebahamas.v1.GetUserRequest\x1a\x16.hiremebahamas.v1.User\"\x1a\x82\xd3\xe4\x93\x02\x14\x12\x12/api/v1/users/{id}\x12Y\n" +
 	"\x05GetMe\x12\x1e.hiremebahamas.v1.GetMeRequest\x1a\x16.hiremebahamas.v1.User\"\x18\x82\xd3\xe4\x93\x02\x12\x12\x10/api/v1/users/me\x12e\n" +
@@ -752,7 +1021,10 @@ const file_hiremebahamas_v1_users_proto_rawDesc = "" +
 	"\tListUsers\x12\".hiremebahamas.v1.ListUsersRequest\x1a#.hiremebahamas.v1.ListUsersResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/api/v1/users\x12{\n" +
 	"\x0eDeactivateUser\x12'.hiremebahamas.v1.DeactivateUserRequest\x1a\x16.hiremebahamas.v1.User\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/api/v1/users/{id}:deactivate\x12{\n" +
 	"\x0eReactivateUser\x12'.hiremebahamas.v1.ReactivateUserRequest\x1a\x16.hiremebahamas.v1.User\"(\x82\xd3\xe4\x93\x02\":\x01*\"\x1d/api/v1/users/{id}:reactivate\x12r\n" +
-	"\vSetUserRole\x12$.hiremebahamas.v1.SetUserRoleRequest\x1a\x16.hiremebahamas.v1.User\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/users/{id}:setRoleB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
+	"\vSetUserRole\x12$.hiremebahamas.v1.SetUserRoleRequest\x1a\x16.hiremebahamas.v1.User\"%\x82\xd3\xe4\x93\x02\x1f:\x01*\"\x1a/api/v1/users/{id}:setRole\x12\x8f\x01\n" +
+	"\x12GetMailPreferences\x12+.hiremebahamas.v1.GetMailPreferencesRequest\x1a!.hiremebahamas.v1.MailPreferences\")\x82\xd3\xe4\x93\x02#\x12!/api/v1/users/me/mail-preferences\x12\xa2\x01\n" +
+	"\x15UpdateMailPreferences\x12..hiremebahamas.v1.UpdateMailPreferencesRequest\x1a!.hiremebahamas.v1.MailPreferences\"6\x82\xd3\xe4\x93\x020:\vpreferences2!/api/v1/users/me/mail-preferences\x12w\n" +
+	"\vUnsubscribe\x12$.hiremebahamas.v1.UnsubscribeRequest\x1a%.hiremebahamas.v1.UnsubscribeResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x13/api/v1/unsubscribeB9Z7github.com/hiremebahamas/api/gen/hiremebahamas/v1;hmbv1b\x06proto3"
 
 var (
 	file_hiremebahamas_v1_users_proto_rawDescOnce sync.Once
@@ -766,55 +1038,68 @@ func file_hiremebahamas_v1_users_proto_rawDescGZIP() []byte {
 	return file_hiremebahamas_v1_users_proto_rawDescData
 }
 
-var file_hiremebahamas_v1_users_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_hiremebahamas_v1_users_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_hiremebahamas_v1_users_proto_goTypes = []any{
-	(*User)(nil),                  // 0: hiremebahamas.v1.User
-	(*GetUserRequest)(nil),        // 1: hiremebahamas.v1.GetUserRequest
-	(*GetMeRequest)(nil),          // 2: hiremebahamas.v1.GetMeRequest
-	(*UpdateMeRequest)(nil),       // 3: hiremebahamas.v1.UpdateMeRequest
-	(*DeleteMeRequest)(nil),       // 4: hiremebahamas.v1.DeleteMeRequest
-	(*ListUsersRequest)(nil),      // 5: hiremebahamas.v1.ListUsersRequest
-	(*ListUsersResponse)(nil),     // 6: hiremebahamas.v1.ListUsersResponse
-	(*DeactivateUserRequest)(nil), // 7: hiremebahamas.v1.DeactivateUserRequest
-	(*ReactivateUserRequest)(nil), // 8: hiremebahamas.v1.ReactivateUserRequest
-	(*SetUserRoleRequest)(nil),    // 9: hiremebahamas.v1.SetUserRoleRequest
-	(Role)(0),                     // 10: hiremebahamas.v1.Role
-	(Island)(0),                   // 11: hiremebahamas.v1.Island
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil), // 13: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),         // 14: google.protobuf.Empty
+	(*User)(nil),                         // 0: hiremebahamas.v1.User
+	(*GetUserRequest)(nil),               // 1: hiremebahamas.v1.GetUserRequest
+	(*GetMeRequest)(nil),                 // 2: hiremebahamas.v1.GetMeRequest
+	(*UpdateMeRequest)(nil),              // 3: hiremebahamas.v1.UpdateMeRequest
+	(*DeleteMeRequest)(nil),              // 4: hiremebahamas.v1.DeleteMeRequest
+	(*ListUsersRequest)(nil),             // 5: hiremebahamas.v1.ListUsersRequest
+	(*ListUsersResponse)(nil),            // 6: hiremebahamas.v1.ListUsersResponse
+	(*DeactivateUserRequest)(nil),        // 7: hiremebahamas.v1.DeactivateUserRequest
+	(*ReactivateUserRequest)(nil),        // 8: hiremebahamas.v1.ReactivateUserRequest
+	(*SetUserRoleRequest)(nil),           // 9: hiremebahamas.v1.SetUserRoleRequest
+	(*MailPreferences)(nil),              // 10: hiremebahamas.v1.MailPreferences
+	(*GetMailPreferencesRequest)(nil),    // 11: hiremebahamas.v1.GetMailPreferencesRequest
+	(*UpdateMailPreferencesRequest)(nil), // 12: hiremebahamas.v1.UpdateMailPreferencesRequest
+	(*UnsubscribeRequest)(nil),           // 13: hiremebahamas.v1.UnsubscribeRequest
+	(*UnsubscribeResponse)(nil),          // 14: hiremebahamas.v1.UnsubscribeResponse
+	(Role)(0),                            // 15: hiremebahamas.v1.Role
+	(Island)(0),                          // 16: hiremebahamas.v1.Island
+	(*timestamppb.Timestamp)(nil),        // 17: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 18: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                // 19: google.protobuf.Empty
 }
 var file_hiremebahamas_v1_users_proto_depIdxs = []int32{
-	10, // 0: hiremebahamas.v1.User.role:type_name -> hiremebahamas.v1.Role
-	11, // 1: hiremebahamas.v1.User.location:type_name -> hiremebahamas.v1.Island
-	12, // 2: hiremebahamas.v1.User.create_time:type_name -> google.protobuf.Timestamp
-	12, // 3: hiremebahamas.v1.User.update_time:type_name -> google.protobuf.Timestamp
+	15, // 0: hiremebahamas.v1.User.role:type_name -> hiremebahamas.v1.Role
+	16, // 1: hiremebahamas.v1.User.location:type_name -> hiremebahamas.v1.Island
+	17, // 2: hiremebahamas.v1.User.create_time:type_name -> google.protobuf.Timestamp
+	17, // 3: hiremebahamas.v1.User.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 4: hiremebahamas.v1.UpdateMeRequest.user:type_name -> hiremebahamas.v1.User
-	13, // 5: hiremebahamas.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	11, // 6: hiremebahamas.v1.ListUsersRequest.location:type_name -> hiremebahamas.v1.Island
+	18, // 5: hiremebahamas.v1.UpdateMeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	16, // 6: hiremebahamas.v1.ListUsersRequest.location:type_name -> hiremebahamas.v1.Island
 	0,  // 7: hiremebahamas.v1.ListUsersResponse.users:type_name -> hiremebahamas.v1.User
-	10, // 8: hiremebahamas.v1.SetUserRoleRequest.role:type_name -> hiremebahamas.v1.Role
-	1,  // 9: hiremebahamas.v1.UserService.GetUser:input_type -> hiremebahamas.v1.GetUserRequest
-	2,  // 10: hiremebahamas.v1.UserService.GetMe:input_type -> hiremebahamas.v1.GetMeRequest
-	3,  // 11: hiremebahamas.v1.UserService.UpdateMe:input_type -> hiremebahamas.v1.UpdateMeRequest
-	4,  // 12: hiremebahamas.v1.UserService.DeleteMe:input_type -> hiremebahamas.v1.DeleteMeRequest
-	5,  // 13: hiremebahamas.v1.UserService.ListUsers:input_type -> hiremebahamas.v1.ListUsersRequest
-	7,  // 14: hiremebahamas.v1.UserService.DeactivateUser:input_type -> hiremebahamas.v1.DeactivateUserRequest
-	8,  // 15: hiremebahamas.v1.UserService.ReactivateUser:input_type -> hiremebahamas.v1.ReactivateUserRequest
-	9,  // 16: hiremebahamas.v1.UserService.SetUserRole:input_type -> hiremebahamas.v1.SetUserRoleRequest
-	0,  // 17: hiremebahamas.v1.UserService.GetUser:output_type -> hiremebahamas.v1.User
-	0,  // 18: hiremebahamas.v1.UserService.GetMe:output_type -> hiremebahamas.v1.User
-	0,  // 19: hiremebahamas.v1.UserService.UpdateMe:output_type -> hiremebahamas.v1.User
-	14, // 20: hiremebahamas.v1.UserService.DeleteMe:output_type -> google.protobuf.Empty
-	6,  // 21: hiremebahamas.v1.UserService.ListUsers:output_type -> hiremebahamas.v1.ListUsersResponse
-	0,  // 22: hiremebahamas.v1.UserService.DeactivateUser:output_type -> hiremebahamas.v1.User
-	0,  // 23: hiremebahamas.v1.UserService.ReactivateUser:output_type -> hiremebahamas.v1.User
-	0,  // 24: hiremebahamas.v1.UserService.SetUserRole:output_type -> hiremebahamas.v1.User
-	17, // [17:25] is the sub-list for method output_type
-	9,  // [9:17] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	15, // 8: hiremebahamas.v1.SetUserRoleRequest.role:type_name -> hiremebahamas.v1.Role
+	10, // 9: hiremebahamas.v1.UpdateMailPreferencesRequest.preferences:type_name -> hiremebahamas.v1.MailPreferences
+	18, // 10: hiremebahamas.v1.UpdateMailPreferencesRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 11: hiremebahamas.v1.UserService.GetUser:input_type -> hiremebahamas.v1.GetUserRequest
+	2,  // 12: hiremebahamas.v1.UserService.GetMe:input_type -> hiremebahamas.v1.GetMeRequest
+	3,  // 13: hiremebahamas.v1.UserService.UpdateMe:input_type -> hiremebahamas.v1.UpdateMeRequest
+	4,  // 14: hiremebahamas.v1.UserService.DeleteMe:input_type -> hiremebahamas.v1.DeleteMeRequest
+	5,  // 15: hiremebahamas.v1.UserService.ListUsers:input_type -> hiremebahamas.v1.ListUsersRequest
+	7,  // 16: hiremebahamas.v1.UserService.DeactivateUser:input_type -> hiremebahamas.v1.DeactivateUserRequest
+	8,  // 17: hiremebahamas.v1.UserService.ReactivateUser:input_type -> hiremebahamas.v1.ReactivateUserRequest
+	9,  // 18: hiremebahamas.v1.UserService.SetUserRole:input_type -> hiremebahamas.v1.SetUserRoleRequest
+	11, // 19: hiremebahamas.v1.UserService.GetMailPreferences:input_type -> hiremebahamas.v1.GetMailPreferencesRequest
+	12, // 20: hiremebahamas.v1.UserService.UpdateMailPreferences:input_type -> hiremebahamas.v1.UpdateMailPreferencesRequest
+	13, // 21: hiremebahamas.v1.UserService.Unsubscribe:input_type -> hiremebahamas.v1.UnsubscribeRequest
+	0,  // 22: hiremebahamas.v1.UserService.GetUser:output_type -> hiremebahamas.v1.User
+	0,  // 23: hiremebahamas.v1.UserService.GetMe:output_type -> hiremebahamas.v1.User
+	0,  // 24: hiremebahamas.v1.UserService.UpdateMe:output_type -> hiremebahamas.v1.User
+	19, // 25: hiremebahamas.v1.UserService.DeleteMe:output_type -> google.protobuf.Empty
+	6,  // 26: hiremebahamas.v1.UserService.ListUsers:output_type -> hiremebahamas.v1.ListUsersResponse
+	0,  // 27: hiremebahamas.v1.UserService.DeactivateUser:output_type -> hiremebahamas.v1.User
+	0,  // 28: hiremebahamas.v1.UserService.ReactivateUser:output_type -> hiremebahamas.v1.User
+	0,  // 29: hiremebahamas.v1.UserService.SetUserRole:output_type -> hiremebahamas.v1.User
+	10, // 30: hiremebahamas.v1.UserService.GetMailPreferences:output_type -> hiremebahamas.v1.MailPreferences
+	10, // 31: hiremebahamas.v1.UserService.UpdateMailPreferences:output_type -> hiremebahamas.v1.MailPreferences
+	14, // 32: hiremebahamas.v1.UserService.Unsubscribe:output_type -> hiremebahamas.v1.UnsubscribeResponse
+	22, // [22:33] is the sub-list for method output_type
+	11, // [11:22] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_hiremebahamas_v1_users_proto_init() }
@@ -830,7 +1115,7 @@ func file_hiremebahamas_v1_users_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hiremebahamas_v1_users_proto_rawDesc), len(file_hiremebahamas_v1_users_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -20,14 +20,17 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	UserService_GetUser_FullMethodName        = "/hiremebahamas.v1.UserService/GetUser"
-	UserService_GetMe_FullMethodName          = "/hiremebahamas.v1.UserService/GetMe"
-	UserService_UpdateMe_FullMethodName       = "/hiremebahamas.v1.UserService/UpdateMe"
-	UserService_DeleteMe_FullMethodName       = "/hiremebahamas.v1.UserService/DeleteMe"
-	UserService_ListUsers_FullMethodName      = "/hiremebahamas.v1.UserService/ListUsers"
-	UserService_DeactivateUser_FullMethodName = "/hiremebahamas.v1.UserService/DeactivateUser"
-	UserService_ReactivateUser_FullMethodName = "/hiremebahamas.v1.UserService/ReactivateUser"
-	UserService_SetUserRole_FullMethodName    = "/hiremebahamas.v1.UserService/SetUserRole"
+	UserService_GetUser_FullMethodName               = "/hiremebahamas.v1.UserService/GetUser"
+	UserService_GetMe_FullMethodName                 = "/hiremebahamas.v1.UserService/GetMe"
+	UserService_UpdateMe_FullMethodName              = "/hiremebahamas.v1.UserService/UpdateMe"
+	UserService_DeleteMe_FullMethodName              = "/hiremebahamas.v1.UserService/DeleteMe"
+	UserService_ListUsers_FullMethodName             = "/hiremebahamas.v1.UserService/ListUsers"
+	UserService_DeactivateUser_FullMethodName        = "/hiremebahamas.v1.UserService/DeactivateUser"
+	UserService_ReactivateUser_FullMethodName        = "/hiremebahamas.v1.UserService/ReactivateUser"
+	UserService_SetUserRole_FullMethodName           = "/hiremebahamas.v1.UserService/SetUserRole"
+	UserService_GetMailPreferences_FullMethodName    = "/hiremebahamas.v1.UserService/GetMailPreferences"
+	UserService_UpdateMailPreferences_FullMethodName = "/hiremebahamas.v1.UserService/UpdateMailPreferences"
+	UserService_Unsubscribe_FullMethodName           = "/hiremebahamas.v1.UserService/Unsubscribe"
 )
 
 // UserServiceClient is the client API for UserService service.
@@ -62,6 +65,20 @@ type UserServiceClient interface {
 	ReactivateUser(ctx context.Context, in *ReactivateUserRequest, opts ...grpc.CallOption) (*User, error)
 	// SetUserRole changes an account's role. Admins only.
 	SetUserRole(ctx context.Context, in *SetUserRoleRequest, opts ...grpc.CallOption) (*User, error)
+	// GetMailPreferences returns which kinds of mail the signed-in user gets.
+	// Mail about the account itself (password resets and changes) is always
+	// sent.
+	GetMailPreferences(ctx context.Context, in *GetMailPreferencesRequest, opts ...grpc.CallOption) (*MailPreferences, error)
+	// UpdateMailPreferences turns the kinds of mail named in update_mask on or
+	// off for the signed-in user.
+	UpdateMailPreferences(ctx context.Context, in *UpdateMailPreferencesRequest, opts ...grpc.CallOption) (*MailPreferences, error)
+	// Unsubscribe turns off one kind of mail for the account a signed link in
+	// that mail names: the List-Unsubscribe link. It needs no sign-in, and
+	// takes the token in the query: mail clients POST to the link itself
+	// with a form body (RFC 8058), which is ignored. Unsubscribing twice is
+	// the same as once. A token that is not one of ours is INVALID_ARGUMENT,
+	// UNSUBSCRIBE_TOKEN_INVALID.
+	Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opts ...grpc.CallOption) (*UnsubscribeResponse, error)
 }
 
 type userServiceClient struct {
@@ -152,6 +169,36 @@ func (c *userServiceClient) SetUserRole(ctx context.Context, in *SetUserRoleRequ
 	return out, nil
 }
 
+func (c *userServiceClient) GetMailPreferences(ctx context.Context, in *GetMailPreferencesRequest, opts ...grpc.CallOption) (*MailPreferences, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MailPreferences)
+	err := c.cc.Invoke(ctx, UserService_GetMailPreferences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) UpdateMailPreferences(ctx context.Context, in *UpdateMailPreferencesRequest, opts ...grpc.CallOption) (*MailPreferences, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MailPreferences)
+	err := c.cc.Invoke(ctx, UserService_UpdateMailPreferences_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *userServiceClient) Unsubscribe(ctx context.Context, in *UnsubscribeRequest, opts ...grpc.CallOption) (*UnsubscribeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnsubscribeResponse)
+	err := c.cc.Invoke(ctx, UserService_Unsubscribe_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // UserServiceServer is the server API for UserService service.
 // All implementations must embed UnimplementedUserServiceServer
 // for forward compatibility.
@@ -184,6 +231,20 @@ type UserServiceServer interface {
 	ReactivateUser(context.Context, *ReactivateUserRequest) (*User, error)
 	// SetUserRole changes an account's role. Admins only.
 	SetUserRole(context.Context, *SetUserRoleRequest) (*User, error)
+	// GetMailPreferences returns which kinds of mail the signed-in user gets.
+	// Mail about the account itself (password resets and changes) is always
+	// sent.
+	GetMailPreferences(context.Context, *GetMailPreferencesRequest) (*MailPreferences, error)
+	// UpdateMailPreferences turns the kinds of mail named in update_mask on or
+	// off for the signed-in user.
+	UpdateMailPreferences(context.Context, *UpdateMailPreferencesRequest) (*MailPreferences, error)
+	// Unsubscribe turns off one kind of mail for the account a signed link in
+	// that mail names: the List-Unsubscribe link. It needs no sign-in, and
+	// takes the token in the query: mail clients POST to the link itself
+	// with a form body (RFC 8058), which is ignored. Unsubscribing twice is
+	// the same as once. A token that is not one of ours is INVALID_ARGUMENT,
+	// UNSUBSCRIBE_TOKEN_INVALID.
+	Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error)
 	mustEmbedUnimplementedUserServiceServer()
 }
 
@@ -217,6 +278,15 @@ func (UnimplementedUserServiceServer) ReactivateUser(context.Context, *Reactivat
 }
 func (UnimplementedUserServiceServer) SetUserRole(context.Context, *SetUserRoleRequest) (*User, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetUserRole not implemented")
+}
+func (UnimplementedUserServiceServer) GetMailPreferences(context.Context, *GetMailPreferencesRequest) (*MailPreferences, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMailPreferences not implemented")
+}
+func (UnimplementedUserServiceServer) UpdateMailPreferences(context.Context, *UpdateMailPreferencesRequest) (*MailPreferences, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMailPreferences not implemented")
+}
+func (UnimplementedUserServiceServer) Unsubscribe(context.Context, *UnsubscribeRequest) (*UnsubscribeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Unsubscribe not implemented")
 }
 func (UnimplementedUserServiceServer) mustEmbedUnimplementedUserServiceServer() {}
 func (UnimplementedUserServiceServer) testEmbeddedByValue()                     {}
@@ -383,6 +453,60 @@ func _UserService_SetUserRole_Handler(srv interface{}, ctx context.Context, dec 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _UserService_GetMailPreferences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMailPreferencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).GetMailPreferences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_GetMailPreferences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).GetMailPreferences(ctx, req.(*GetMailPreferencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_UpdateMailPreferences_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMailPreferencesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).UpdateMailPreferences(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_UpdateMailPreferences_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).UpdateMailPreferences(ctx, req.(*UpdateMailPreferencesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _UserService_Unsubscribe_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnsubscribeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(UserServiceServer).Unsubscribe(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: UserService_Unsubscribe_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(UserServiceServer).Unsubscribe(ctx, req.(*UnsubscribeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // UserService_ServiceDesc is the grpc.ServiceDesc for UserService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -421,6 +545,18 @@ var UserService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetUserRole",
 			Handler:    _UserService_SetUserRole_Handler,
+		},
+		{
+			MethodName: "GetMailPreferences",
+			Handler:    _UserService_GetMailPreferences_Handler,
+		},
+		{
+			MethodName: "UpdateMailPreferences",
+			Handler:    _UserService_UpdateMailPreferences_Handler,
+		},
+		{
+			MethodName: "Unsubscribe",
+			Handler:    _UserService_Unsubscribe_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},
