@@ -60,18 +60,20 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &resetRequestWorker{o: o})
 	river.AddWorker(workers, &passwordChangedWorker{o: o})
 	river.AddWorker(workers, &purgeWorker{o: o})
+	river.AddWorker(workers, &sweepWorker{o: o})
+	river.AddWorker(workers, &alertWorker{o: o})
 	cfg := &river.Config{
 		Logger:      o.Log.With("component", "queue"),
 		Workers:     workers,
 		PollOnly:    o.PollOnly,
 		JobTimeout:  jobTimeout,
 		MaxAttempts: mailAttempts,
-		PeriodicJobs: []*river.PeriodicJob{
-			// River's leader enqueues these: once across every replica.
+		// River's leader enqueues these: once across every replica.
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return domain.PurgeSpentTokens{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
-		},
+		}, alertPeriodicJobs()...),
 	}
 	if o.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}
