@@ -115,8 +115,11 @@ func (w *alertWorker) Work(ctx context.Context, job *river.Job[domain.JobAlertDu
 	}
 	var list strings.Builder
 	for _, j := range a.Jobs {
-		list.WriteString("- " + j.Title + " at " + j.Company + " (" + j.Location + ")\n  " +
-			link(w.o.LinkBase, "/jobs/", j.ID) + "\n")
+		list.WriteString("- " + j.Title + " at " + j.Company)
+		if j.Location != "" {
+			list.WriteString(", " + j.Location)
+		}
+		list.WriteString("\n  " + link(w.o.LinkBase, "/jobs/", j.ID) + "\n")
 	}
 	return w.o.Mail.Send(ctx, mail.Message{To: a.User.Email, Template: "job_alert", Data: map[string]string{
 		"FirstName": a.User.FirstName,

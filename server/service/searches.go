@@ -33,6 +33,9 @@ func (s *SavedSearchServer) CreateSavedSearch(ctx context.Context, req *hmbv1.Cr
 	if in.GetFrequency() == hmbv1.AlertFrequency_ALERT_FREQUENCY_UNSPECIFIED {
 		return nil, invalidField("saved_search.frequency", "required: INSTANT, DAILY or WEEKLY")
 	}
+	if in.GetFilter() == nil {
+		return nil, invalidField("saved_search.filter", "required; an empty filter matches every job")
+	}
 	f, err := searchFilter(in.GetFilter())
 	if err != nil {
 		return nil, err

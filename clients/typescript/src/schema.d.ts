@@ -1164,7 +1164,7 @@ export interface components {
              *     the server.
              */
             description?: string;
-            /** @description The jobs the search finds, as ListJobs finds them. */
+            /** @description The jobs the search finds, as ListJobs finds them. Required on create. */
             filter?: components["schemas"]["JobSearchFilter"];
             /** @description How often new matching jobs are mailed. Required on create. */
             frequency?: components["schemas"]["AlertFrequency"];
@@ -2232,7 +2232,7 @@ export interface operations {
                      *     the server.
                      */
                     description?: string;
-                    /** @description The jobs the search finds, as ListJobs finds them. */
+                    /** @description The jobs the search finds, as ListJobs finds them. Required on create. */
                     filter?: components["schemas"]["JobSearchFilter"];
                     /** @description How often new matching jobs are mailed. Required on create. */
                     frequency?: components["schemas"]["AlertFrequency"];

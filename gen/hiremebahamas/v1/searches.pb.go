@@ -181,7 +181,7 @@ type SavedSearch struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The search's id; set by the server.
 	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	// The jobs the search finds, as ListJobs finds them.
+	// The jobs the search finds, as ListJobs finds them. Required on create.
 	Filter *JobSearchFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
 	// How often new matching jobs are mailed. Required on create.
 	Frequency AlertFrequency `protobuf:"varint,3,opt,name=frequency,proto3,enum=hiremebahamas.v1.AlertFrequency" json:"frequency,omitempty"`
@@ -593,10 +593,10 @@ const file_hiremebahamas_v1_searches_proto_rawDesc = "" +
 	"\x06remote\x18\x05 \x01(\bH\x00R\x06remote\x88\x01\x01\x126\n" +
 	"\n" +
 	"salary_min\x18\x06 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x84חA)\x00\x00\x00\x00\x00\x00\x00\x00R\tsalaryMinB\t\n" +
-	"\a_remote\"\xeb\x02\n" +
+	"\a_remote\"\xe3\x02\n" +
 	"\vSavedSearch\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\x12A\n" +
-	"\x06filter\x18\x02 \x01(\v2!.hiremebahamas.v1.JobSearchFilterB\x06\xbaH\x03\xc8\x01\x01R\x06filter\x12H\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x129\n" +
+	"\x06filter\x18\x02 \x01(\v2!.hiremebahamas.v1.JobSearchFilterR\x06filter\x12H\n" +
 	"\tfrequency\x18\x03 \x01(\x0e2 .hiremebahamas.v1.AlertFrequencyB\b\xbaH\x05\x82\x01\x02\x10\x01R\tfrequency\x12#\n" +
 	"\ralerts_paused\x18\x04 \x01(\bR\falertsPaused\x12 \n" +
 	"\vdescription\x18\x05 \x01(\tR\vdescription\x12;\n" +
