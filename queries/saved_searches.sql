@@ -37,7 +37,15 @@ LIMIT @lim;
 -- name: GetSavedSearchByID :one
 SELECT * FROM saved_searches WHERE id = @id;
 
--- name: RecordJobAlert :execrows
--- A job already sent to the user is not sent again.
-INSERT INTO job_alerts_sent (user_id, job_id, search_id) VALUES (@user_id, @job_id, @search_id)
-ON CONFLICT DO NOTHING;
+-- name: RecordJobAlerts :many
+-- Records jobs as sent to the user and returns those that were not already.
+INSERT INTO job_alerts_sent (user_id, job_id, search_id)
+SELECT @user_id, unnest(@job_ids::uuid[]), @search_id
+ON CONFLICT DO NOTHING
+RETURNING job_id;
+
+-- name: GetOpenJobs :many
+-- The jobs of ids that are open, newest first, as an alert lists them.
+SELECT id, employer_id, request_id, company, title, description, requirements, benefits, category, employment_type, island, location, remote, salary_min, salary_max, salary_currency, salary_period, skills, status, publish_time, expire_time, create_time, update_time, version
+FROM jobs WHERE id = ANY(@ids::uuid[]) AND status = 'OPEN'
+ORDER BY publish_time DESC, id DESC;

@@ -79,7 +79,9 @@ type sweepWorker struct {
 }
 
 // Timeout allows a sweep of many searches more than a mail's minute.
-func (w *sweepWorker) Timeout(*river.Job[domain.SweepJobAlerts]) time.Duration { return 10 * time.Minute }
+func (w *sweepWorker) Timeout(*river.Job[domain.SweepJobAlerts]) time.Duration {
+	return 10 * time.Minute
+}
 
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[domain.SweepJobAlerts]) error {
 	sw := store.AlertSweep{Frequency: job.Args.Frequency, MaxJobs: alertJobsPerMail}
@@ -100,7 +102,9 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[domain.SweepJobAl
 
 type errUnknownFrequency string
 
-func (e errUnknownFrequency) Error() string { return "no alert sweep of frequency " + strconv.Quote(string(e)) }
+func (e errUnknownFrequency) Error() string {
+	return "no alert sweep of frequency " + strconv.Quote(string(e))
+}
 
 // alertWorker mails the owner of a saved search the jobs it newly matched.
 type alertWorker struct {

@@ -192,22 +192,20 @@ func (s *Store) alertSearch(ctx context.Context, r db.SavedSearch, sw AlertSweep
 	if err != nil {
 		return false, interpretError(err)
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[[16]byte])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[pgtype.UUID])
 	if err != nil || len(ids) == 0 {
 		return false, interpretError(err)
 	}
 	queued := false
 	err = s.inTxJobs(ctx, func(tx *db.Queries) ([]domain.Task, error) {
+		// Another of the user's searches may have sent some meanwhile.
+		fresh, err := tx.RecordJobAlerts(ctx, db.RecordJobAlertsParams{UserID: r.UserID, JobIds: ids, SearchID: r.ID})
+		if err != nil {
+			return nil, err
+		}
 		task := domain.JobAlertDue{SearchID: uuidString(r.ID)}
-		for _, id := range ids {
-			// Another of the user's searches may have sent it meanwhile.
-			n, err := tx.RecordJobAlert(ctx, db.RecordJobAlertParams{UserID: r.UserID, JobID: pgtype.UUID{Bytes: id, Valid: true}, SearchID: r.ID})
-			if err != nil {
-				return nil, err
-			}
-			if n == 1 {
-				task.JobIDs = append(task.JobIDs, uuidString(pgtype.UUID{Bytes: id, Valid: true}))
-			}
+		for _, id := range fresh {
+			task.JobIDs = append(task.JobIDs, uuidString(id))
 		}
 		if len(task.JobIDs) == 0 {
 			return nil, nil
@@ -253,17 +251,18 @@ func (s *Store) JobAlert(ctx context.Context, searchID string, jobIDs []string) 
 	if !a.User.Active {
 		return a, false, nil
 	}
+	ids := make([]pgtype.UUID, 0, len(jobIDs))
 	for _, id := range jobIDs {
-		j, err := s.GetJob(ctx, id)
-		if errors.Is(err, domain.ErrNotFound) {
-			continue
+		if uid, ok := parseUUID(id); ok {
+			ids = append(ids, uid)
 		}
-		if err != nil {
-			return a, false, err
-		}
-		if j.Status == domain.JobOpen {
-			a.Jobs = append(a.Jobs, j)
-		}
+	}
+	rows, err := s.queries.GetOpenJobs(ctx, ids)
+	if err != nil {
+		return a, false, interpretError(err)
+	}
+	for _, r := range rows {
+		a.Jobs = append(a.Jobs, toJob(jobRow(r)))
 	}
 	return a, len(a.Jobs) > 0, nil
 }

@@ -134,6 +134,85 @@ func (q *Queries) DueSavedSearches(ctx context.Context, arg DueSavedSearchesPara
 	return items, nil
 }
 
+const getOpenJobs = `-- name: GetOpenJobs :many
+SELECT id, employer_id, request_id, company, title, description, requirements, benefits, category, employment_type, island, location, remote, salary_min, salary_max, salary_currency, salary_period, skills, status, publish_time, expire_time, create_time, update_time, version
+FROM jobs WHERE id = ANY($1::uuid[]) AND status = 'OPEN'
+ORDER BY publish_time DESC, id DESC
+`
+
+type GetOpenJobsRow struct {
+	ID             pgtype.UUID
+	EmployerID     pgtype.UUID
+	RequestID      pgtype.UUID
+	Company        string
+	Title          string
+	Description    string
+	Requirements   string
+	Benefits       string
+	Category       string
+	EmploymentType string
+	Island         string
+	Location       string
+	Remote         bool
+	SalaryMin      float64
+	SalaryMax      float64
+	SalaryCurrency string
+	SalaryPeriod   string
+	Skills         []string
+	Status         string
+	PublishTime    pgtype.Timestamptz
+	ExpireTime     pgtype.Timestamptz
+	CreateTime     pgtype.Timestamptz
+	UpdateTime     pgtype.Timestamptz
+	Version        int32
+}
+
+// The jobs of ids that are open, newest first, as an alert lists them.
+func (q *Queries) GetOpenJobs(ctx context.Context, ids []pgtype.UUID) ([]GetOpenJobsRow, error) {
+	rows, err := q.db.Query(ctx, getOpenJobs, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []GetOpenJobsRow{}
+	for rows.Next() {
+		var i GetOpenJobsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.EmployerID,
+			&i.RequestID,
+			&i.Company,
+			&i.Title,
+			&i.Description,
+			&i.Requirements,
+			&i.Benefits,
+			&i.Category,
+			&i.EmploymentType,
+			&i.Island,
+			&i.Location,
+			&i.Remote,
+			&i.SalaryMin,
+			&i.SalaryMax,
+			&i.SalaryCurrency,
+			&i.SalaryPeriod,
+			&i.Skills,
+			&i.Status,
+			&i.PublishTime,
+			&i.ExpireTime,
+			&i.CreateTime,
+			&i.UpdateTime,
+			&i.Version,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getSavedSearch = `-- name: GetSavedSearch :one
 SELECT id, user_id, query, islands, categories, employment_types, remote, salary_min, frequency, alerts_paused, create_time, update_time FROM saved_searches WHERE id = $1 AND user_id = $2
 `
@@ -241,24 +320,38 @@ func (q *Queries) ListSavedSearches(ctx context.Context, arg ListSavedSearchesPa
 	return items, nil
 }
 
-const recordJobAlert = `-- name: RecordJobAlert :execrows
-INSERT INTO job_alerts_sent (user_id, job_id, search_id) VALUES ($1, $2, $3)
+const recordJobAlerts = `-- name: RecordJobAlerts :many
+INSERT INTO job_alerts_sent (user_id, job_id, search_id)
+SELECT $1, unnest($2::uuid[]), $3
 ON CONFLICT DO NOTHING
+RETURNING job_id
 `
 
-type RecordJobAlertParams struct {
+type RecordJobAlertsParams struct {
 	UserID   pgtype.UUID
-	JobID    pgtype.UUID
+	JobIds   []pgtype.UUID
 	SearchID pgtype.UUID
 }
 
-// A job already sent to the user is not sent again.
-func (q *Queries) RecordJobAlert(ctx context.Context, arg RecordJobAlertParams) (int64, error) {
-	result, err := q.db.Exec(ctx, recordJobAlert, arg.UserID, arg.JobID, arg.SearchID)
+// Records jobs as sent to the user and returns those that were not already.
+func (q *Queries) RecordJobAlerts(ctx context.Context, arg RecordJobAlertsParams) ([]pgtype.UUID, error) {
+	rows, err := q.db.Query(ctx, recordJobAlerts, arg.UserID, arg.JobIds, arg.SearchID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	return result.RowsAffected(), nil
+	defer rows.Close()
+	items := []pgtype.UUID{}
+	for rows.Next() {
+		var job_id pgtype.UUID
+		if err := rows.Scan(&job_id); err != nil {
+			return nil, err
+		}
+		items = append(items, job_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const updateSavedSearch = `-- name: UpdateSavedSearch :one
