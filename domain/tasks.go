@@ -55,3 +55,21 @@ type ApplicationMoved struct {
 }
 
 func (ApplicationMoved) Kind() string { return "application_moved" }
+
+// SweepJobAlerts finds, for every saved search of Frequency with alerts on,
+// the open jobs it matches that its owner has not been sent, and queues a
+// JobAlertDue for each search that has some.
+type SweepJobAlerts struct {
+	Frequency string `json:"frequency"`
+}
+
+func (SweepJobAlerts) Kind() string { return "sweep_job_alerts" }
+
+// JobAlertDue mails the owner of a saved search the jobs it newly matched.
+// The sweep recorded them as sent in the transaction that queued this.
+type JobAlertDue struct {
+	SearchID string   `json:"search_id"`
+	JobIDs   []string `json:"job_ids"`
+}
+
+func (JobAlertDue) Kind() string { return "job_alert_due" }

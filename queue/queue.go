@@ -77,6 +77,8 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &verificationWorker{o: o})
 	river.AddWorker(workers, &newApplicationsWorker{o: o})
 	river.AddWorker(workers, &applicationMovedWorker{o: o})
+	river.AddWorker(workers, &sweepWorker{o: o})
+	river.AddWorker(workers, &alertWorker{o: o})
 	cfg := &river.Config{
 		Logger:     o.Log.With("component", "queue"),
 		Workers:    workers,
@@ -86,12 +88,12 @@ func New(o Options) (*Queue, error) {
 		// a worker that was killed.
 		RescueStuckJobsAfter: 2 * cmp.Or(o.JobTimeout, time.Minute),
 		MaxAttempts:          mailAttempts,
-		PeriodicJobs: []*river.PeriodicJob{
-			// River's leader enqueues these: once across every replica.
+		// River's leader enqueues these: once across every replica.
+		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return domain.PurgeSpentTokens{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
-		},
+		}, alertPeriodicJobs()...),
 	}
 	if o.Workers > 0 {
 		cfg.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: o.Workers}}

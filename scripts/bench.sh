@@ -19,6 +19,8 @@
 # with neither set (the default, which chooses) directly and through
 # PgBouncer in transaction mode. BENCH_MODE=exec runs only that.
 #   EXEC_DURATION (5s)  EXEC_WARMUP (1s)
+#
+# Last, one job-alert sweep of 10,000 saved searches (BenchmarkAlertDigest).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -275,3 +277,10 @@ go test -run '^$' -bench CrossReplicaStaleness -benchtime 200x ./server | awk '/
 	sub(/^BenchmarkCrossReplicaStaleness\//, ""); sub(/-[0-9]+$/, "", $1)
 	for (i = 3; i < NF; i += 2) m[$(i + 1)] = $i
 	printf "%-6s p50 %8s ms   max %8s ms\n", ($1 == "auto" ? "listen" : $1), m["p50-ms"], m["max-ms"] }'
+
+# Job alerts (a throwaway cluster): one sweep of 10,000 instant saved
+# searches after 1,000 jobs opened, and the queue working the mails it queued.
+echo
+go test -run '^$' -bench AlertDigest -benchtime 1x ./server | awk '/^BenchmarkAlertDigest/ {
+	for (i = 3; i < NF; i += 2) m[$(i + 1)] = $i
+	printf "job alerts: 10,000 saved searches x 1,000 new jobs swept in %s s, %s mails queued, worked at %s jobs/s\n", m["sweep-s"], m["mails"], m["mail-jobs/s"] }'

@@ -32,6 +32,7 @@ var restServices = []protoreflect.ServiceDescriptor{
 	hmbv1.File_hiremebahamas_v1_auth_proto.Services().ByName("AuthService"),
 	hmbv1.File_hiremebahamas_v1_users_proto.Services().ByName("UserService"),
 	hmbv1.File_hiremebahamas_v1_jobs_proto.Services().ByName("JobService"),
+	hmbv1.File_hiremebahamas_v1_searches_proto.Services().ByName("SavedSearchService"),
 }
 
 var pathVariable = regexp.MustCompile(`\{[^}]*\}`)

@@ -58,6 +58,13 @@ var methods = rpc.Methods{
 	hmbv1.JobService_UnsaveJob_FullMethodName:               {Access: rpc.SignedIn},
 	hmbv1.JobService_ListSavedJobs_FullMethodName:           {Access: rpc.SignedIn},
 
+	// Saved searches are their owner's: the store looks them up by owner.
+	hmbv1.SavedSearchService_CreateSavedSearch_FullMethodName: {Access: rpc.Seekers},
+	hmbv1.SavedSearchService_GetSavedSearch_FullMethodName:    {Access: rpc.Seekers},
+	hmbv1.SavedSearchService_ListSavedSearches_FullMethodName: {Access: rpc.Seekers},
+	hmbv1.SavedSearchService_UpdateSavedSearch_FullMethodName: {Access: rpc.Seekers},
+	hmbv1.SavedSearchService_DeleteSavedSearch_FullMethodName: {Access: rpc.Seekers},
+
 	// Probes answer anyone, whatever the schema, without a rate limit.
 	hmbv1.HealthService_CheckLiveness_FullMethodName: probe,
 	hmbv1.HealthService_CheckServing_FullMethodName:  probe,

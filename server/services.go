@@ -42,6 +42,8 @@ func newServices(cfg config.Config, st *store.Store, life *service.Lifecycle, jo
 			gateway.Client(hmbv1.RegisterUserServiceHandlerClient, hmbv1.NewUserServiceClient)},
 		{&hmbv1.JobService_ServiceDesc, jobs,
 			gateway.Client(hmbv1.RegisterJobServiceHandlerClient, hmbv1.NewJobServiceClient)},
+		{&hmbv1.SavedSearchService_ServiceDesc, service.NewSavedSearchServer(st),
+			gateway.Client(hmbv1.RegisterSavedSearchServiceHandlerClient, hmbv1.NewSavedSearchServiceClient)},
 	}
 }
 

@@ -64,6 +64,13 @@ type Job struct {
 	Search         interface{}
 }
 
+type JobAlertsSent struct {
+	UserID   pgtype.UUID
+	JobID    pgtype.UUID
+	SearchID pgtype.UUID
+	SentTime pgtype.Timestamptz
+}
+
 type LoginFailure struct {
 	ID         int64
 	Email      string
@@ -102,6 +109,21 @@ type SavedJob struct {
 	UserID     pgtype.UUID
 	JobID      pgtype.UUID
 	CreateTime pgtype.Timestamptz
+}
+
+type SavedSearch struct {
+	ID              pgtype.UUID
+	UserID          pgtype.UUID
+	Query           string
+	Islands         []string
+	Categories      []string
+	EmploymentTypes []string
+	Remote          *bool
+	SalaryMin       float64
+	Frequency       string
+	AlertsPaused    bool
+	CreateTime      pgtype.Timestamptz
+	UpdateTime      pgtype.Timestamptz
 }
 
 type User struct {

@@ -520,6 +520,49 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/users/me/saved-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ListSavedSearches lists the caller's saved searches, newest first. */
+        get: operations["SavedSearchService_ListSavedSearches"];
+        put?: never;
+        /**
+         * CreateSavedSearch saves a search. A user keeps at most 20
+         *     (FAILED_PRECONDITION, SAVED_SEARCH_LIMIT, beyond that).
+         */
+        post: operations["SavedSearchService_CreateSavedSearch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/saved-searches/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** GetSavedSearch returns one of the caller's saved searches. */
+        get: operations["SavedSearchService_GetSavedSearch"];
+        put?: never;
+        post?: never;
+        /** DeleteSavedSearch deletes one of the caller's saved searches. */
+        delete: operations["SavedSearchService_DeleteSavedSearch"];
+        options?: never;
+        head?: never;
+        /**
+         * UpdateSavedSearch changes the fields named in update_mask: filter,
+         *     frequency, alerts_paused.
+         */
+        patch: operations["SavedSearchService_UpdateSavedSearch"];
+        trace?: never;
+    };
     "/api/v1/users/{id}": {
         parameters: {
             query?: never;
@@ -680,6 +723,17 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description AlertFrequency is how often a saved search's new jobs are mailed.
+         *
+         *      - ALERT_FREQUENCY_UNSPECIFIED: Not set.
+         *      - ALERT_FREQUENCY_INSTANT: Within minutes of a matching job opening.
+         *      - ALERT_FREQUENCY_DAILY: A digest once a day.
+         *      - ALERT_FREQUENCY_WEEKLY: A digest once a week.
+         * @default ALERT_FREQUENCY_UNSPECIFIED
+         * @enum {string}
+         */
+        AlertFrequency: "ALERT_FREQUENCY_UNSPECIFIED" | "ALERT_FREQUENCY_INSTANT" | "ALERT_FREQUENCY_DAILY" | "ALERT_FREQUENCY_WEEKLY";
         /** @description Application is a job seeker's application to a job. */
         Application: {
             /** @description The applicant. Output only. */
@@ -990,6 +1044,30 @@ export interface components {
          * @enum {string}
          */
         JobCategory: "JOB_CATEGORY_UNSPECIFIED" | "JOB_CATEGORY_HOSPITALITY" | "JOB_CATEGORY_TOURISM" | "JOB_CATEGORY_BANKING_FINANCE" | "JOB_CATEGORY_HEALTHCARE" | "JOB_CATEGORY_EDUCATION" | "JOB_CATEGORY_CONSTRUCTION" | "JOB_CATEGORY_RETAIL" | "JOB_CATEGORY_TECHNOLOGY" | "JOB_CATEGORY_GOVERNMENT" | "JOB_CATEGORY_MARITIME" | "JOB_CATEGORY_AGRICULTURE_FISHERIES" | "JOB_CATEGORY_OTHER";
+        /**
+         * @description JobSearchFilter is what of a ListJobs request a saved search keeps: the
+         *     same fields, with the same rules.
+         */
+        JobSearchFilter: {
+            /** @description Only jobs in these categories. */
+            category?: components["schemas"]["JobCategory"][];
+            /** @description Only jobs of these employment types. */
+            employment_type?: components["schemas"]["EmploymentType"][];
+            /** @description Only jobs on these islands. */
+            island?: components["schemas"]["Island"][];
+            /**
+             * @description Words to search for in titles, companies, skills and descriptions; the
+             *     last word also matches as a prefix.
+             */
+            q?: string;
+            /** @description Only remote (true) or on-site (false) jobs. */
+            remote?: boolean;
+            /**
+             * Format: double
+             * @description Only jobs whose salary range reaches this amount.
+             */
+            salary_min?: number;
+        };
         /** @description JobStats counts what is on the board. */
         JobStats: {
             /**
@@ -1056,6 +1134,13 @@ export interface components {
             jobs?: components["schemas"]["Job"][];
             /** @description Token for the next page; empty on the last one. */
             next_page_token?: string;
+        };
+        /** @description ListSavedSearchesResponse is a page of saved searches. */
+        ListSavedSearchesResponse: {
+            /** @description The token of the next page; empty on the last. */
+            next_page_token?: string;
+            /** @description The searches, newest first. */
+            saved_searches?: components["schemas"]["SavedSearch"][];
         };
         /** @description ListUsersResponse is one page of profiles, newest first. */
         ListUsersResponse: {
@@ -1183,6 +1268,32 @@ export interface components {
          * @enum {string}
          */
         SalaryPeriod: "SALARY_PERIOD_UNSPECIFIED" | "SALARY_PERIOD_HOURLY" | "SALARY_PERIOD_WEEKLY" | "SALARY_PERIOD_MONTHLY" | "SALARY_PERIOD_YEARLY";
+        /** @description SavedSearch is a search a user saved, and how its new jobs are mailed. */
+        SavedSearch: {
+            /** @description No alerts are mailed while true. */
+            alerts_paused?: boolean;
+            /**
+             * Format: date-time
+             * @description When the search was saved.
+             */
+            create_time?: string;
+            /**
+             * @description What the search looks for, in words, as alert mails name it; set by
+             *     the server.
+             */
+            description?: string;
+            /** @description The jobs the search finds, as ListJobs finds them. Required on create. */
+            filter?: components["schemas"]["JobSearchFilter"];
+            /** @description How often new matching jobs are mailed. Required on create. */
+            frequency?: components["schemas"]["AlertFrequency"];
+            /** @description The search's id; set by the server. */
+            id?: string;
+            /**
+             * Format: date-time
+             * @description When the search last changed.
+             */
+            update_time?: string;
+        };
         /** @description SetUserRoleRequest changes an account's role. */
         SetUserRoleBody: {
             /** @description The new role. */
@@ -2249,6 +2360,157 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    SavedSearchService_ListSavedSearches: {
+        parameters: {
+            query?: {
+                /** @description Results per page: 0 means 20, at most 100. */
+                page_size?: number;
+                /** @description next_page_token from the previous page. */
+                page_token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ListSavedSearchesResponse"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    SavedSearchService_CreateSavedSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The search; id, description and times are ignored. */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SavedSearch"];
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    SavedSearchService_GetSavedSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The search's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    SavedSearchService_DeleteSavedSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The search's id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    SavedSearchService_UpdateSavedSearch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The search's id; set by the server. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The search, with id set, and new values for the fields in update_mask. */
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description No alerts are mailed while true. */
+                    alerts_paused?: boolean;
+                    /**
+                     * Format: date-time
+                     * @description When the search was saved.
+                     */
+                    create_time?: string;
+                    /**
+                     * @description What the search looks for, in words, as alert mails name it; set by
+                     *     the server.
+                     */
+                    description?: string;
+                    /** @description The jobs the search finds, as ListJobs finds them. Required on create. */
+                    filter?: components["schemas"]["JobSearchFilter"];
+                    /** @description How often new matching jobs are mailed. Required on create. */
+                    frequency?: components["schemas"]["AlertFrequency"];
+                    /**
+                     * Format: date-time
+                     * @description When the search last changed.
+                     */
+                    update_time?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description A successful response. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SavedSearch"];
                 };
             };
             default: components["responses"]["Error"];
