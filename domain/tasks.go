@@ -73,3 +73,16 @@ type JobAlertDue struct {
 }
 
 func (JobAlertDue) Kind() string { return "job_alert_due" }
+
+// SweepExpiringJobs queues a JobExpiring for each open job about to expire
+// whose employer has not been told of that expiry.
+type SweepExpiringJobs struct{}
+
+func (SweepExpiringJobs) Kind() string { return "sweep_expiring_jobs" }
+
+// JobExpiring tells the employer that their open job JobID expires soon.
+type JobExpiring struct {
+	JobID string `json:"job_id"`
+}
+
+func (JobExpiring) Kind() string { return "job_expiring" }

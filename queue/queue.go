@@ -79,6 +79,8 @@ func New(o Options) (*Queue, error) {
 	river.AddWorker(workers, &applicationMovedWorker{o: o})
 	river.AddWorker(workers, &sweepWorker{o: o})
 	river.AddWorker(workers, &alertWorker{o: o})
+	river.AddWorker(workers, &expirySweepWorker{o: o})
+	river.AddWorker(workers, &expiringWorker{o: o})
 	cfg := &river.Config{
 		Logger:     o.Log.With("component", "queue"),
 		Workers:    workers,
@@ -92,6 +94,9 @@ func New(o Options) (*Queue, error) {
 		PeriodicJobs: append([]*river.PeriodicJob{
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return domain.PurgeSpentTokens{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return domain.SweepExpiringJobs{}, nil
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		}, alertPeriodicJobs()...),
 	}

@@ -71,6 +71,12 @@ type JobAlertsSent struct {
 	SentTime pgtype.Timestamptz
 }
 
+type JobExpiryNotice struct {
+	JobID      pgtype.UUID
+	ExpireTime pgtype.Timestamptz
+	CreateTime pgtype.Timestamptz
+}
+
 type LoginFailure struct {
 	ID         int64
 	Email      string
