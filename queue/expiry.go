@@ -47,11 +47,8 @@ func (w *expiringWorker) Work(ctx context.Context, job *river.Job[domain.JobExpi
 	if j.Status != domain.JobOpen || j.ExpireTime.After(time.Now().Add(expiryNoticeAhead)) || !j.ExpireTime.After(time.Now()) {
 		return nil
 	}
-	u, err := w.o.Store.GetUser(ctx, j.EmployerID)
-	if errors.Is(err, domain.ErrNotFound) || err == nil && !u.Active {
-		return nil
-	}
-	if err != nil {
+	u, ok, err := activeAccount(ctx, w.o, j.EmployerID)
+	if err != nil || !ok {
 		return err
 	}
 	return w.o.Mail.Send(ctx, mail.Message{To: u.Email, Template: "job_expiring", Data: map[string]string{

@@ -107,6 +107,17 @@ func (w *applicationMovedWorker) Work(ctx context.Context, job *river.Job[domain
 // preference is read now, at send time, so that turning a kind off stops
 // the mail already queued.
 func recipient(ctx context.Context, o Options, id string, kind domain.MailKind) (domain.User, bool, error) {
+	u, ok, err := activeAccount(ctx, o, id)
+	if err != nil || !ok {
+		return domain.User{}, false, err
+	}
+	wants, err := o.Store.WantsMail(ctx, id, kind)
+	return u, wants, err
+}
+
+// activeAccount returns the account id, and false when it is gone or
+// deactivated: nobody to mail.
+func activeAccount(ctx context.Context, o Options, id string) (domain.User, bool, error) {
 	u, err := o.Store.GetUser(ctx, id)
 	if errors.Is(err, domain.ErrNotFound) || err == nil && !u.Active {
 		return domain.User{}, false, nil
@@ -114,8 +125,7 @@ func recipient(ctx context.Context, o Options, id string, kind domain.MailKind) 
 	if err != nil {
 		return domain.User{}, false, err
 	}
-	wants, err := o.Store.WantsMail(ctx, id, kind)
-	return u, wants, err
+	return u, true, nil
 }
 
 // unsubscribeURL is the one-click link that turns kind off for the account:

@@ -51,8 +51,8 @@ func (s *Store) IssuePasswordReset(ctx context.Context, email string, tokenHash 
 	return u, ok, err
 }
 
-// resetTokenInvalid refuses a reset token that is unknown, expired or used.
-func resetTokenInvalid() error {
+// ResetTokenInvalid refuses a reset token that is unknown, expired or used.
+func ResetTokenInvalid() error {
 	return domain.Errorf(domain.ErrInvalid, "RESET_TOKEN_INVALID", "the reset link is invalid, expired or already used; ask for a new one")
 }
 
@@ -64,7 +64,7 @@ func (s *Store) CheckPasswordReset(ctx context.Context, tokenHash []byte) error 
 		return interpretError(err)
 	}
 	if n == 0 {
-		return resetTokenInvalid()
+		return ResetTokenInvalid()
 	}
 	return nil
 }
@@ -76,7 +76,7 @@ func (s *Store) ResetPassword(ctx context.Context, tokenHash []byte, passwordHas
 	return s.inTxJobs(ctx, func(q *db.Queries) ([]domain.Task, error) {
 		uid, err := q.UsePasswordReset(ctx, tokenHash)
 		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, resetTokenInvalid()
+			return nil, ResetTokenInvalid()
 		}
 		if err != nil {
 			return nil, err

@@ -8,6 +8,7 @@ import (
 	"github.com/hiremebahamas/api/auth"
 	"github.com/hiremebahamas/api/domain"
 	hmbv1 "github.com/hiremebahamas/api/gen/hiremebahamas/v1"
+	"github.com/hiremebahamas/api/store"
 )
 
 // RequestPasswordReset queues the request and answers at once. Whether the
@@ -30,7 +31,7 @@ func (s *AuthServer) ResetPassword(ctx context.Context, req *hmbv1.ResetPassword
 		return nil, invalidField("new_password", err.Error())
 	}
 	if !auth.ValidRefreshToken(req.GetToken()) {
-		return nil, domain.Errorf(domain.ErrInvalid, "RESET_TOKEN_INVALID", "the reset link is invalid, expired or already used; ask for a new one")
+		return nil, store.ResetTokenInvalid()
 	}
 	token := auth.HashRefreshToken(req.GetToken())
 	// A dead token costs a lookup, not a password hash.
