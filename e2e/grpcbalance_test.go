@@ -30,7 +30,9 @@ const replicaServiceConfig = `{"loadBalancingConfig": [{"round_robin": {}}], "he
 func TestGRPCClientBalancing(t *testing.T) {
 	t.Parallel()
 	db := pgtest.StartCluster(t)
-	reps := startReplicas(t, db.URL(), map[string]string{"DRAIN_DELAY": "3s"})
+	// Drain long enough for a busy machine (CI runs every package at once)
+	// to make the run of calls below before the replica exits.
+	reps := startReplicas(t, db.URL(), map[string]string{"DRAIN_DELAY": "8s"})
 	a, b := reps[0], reps[1]
 
 	// Tests resolve the replicas' addresses themselves; in a cluster,
@@ -106,7 +108,7 @@ func TestGRPCClientBalancing(t *testing.T) {
 		list()
 		after++
 	}
-	t.Logf("%d calls, %d failed; calls left the draining replica %s after SIGTERM (drain delay 3s); %d calls after that, all to b",
+	t.Logf("%d calls, %d failed; calls left the draining replica %s after SIGTERM (drain delay 8s); %d calls after that, all to b",
 		calls, failed, skipped.Round(time.Millisecond), after)
 }
 
