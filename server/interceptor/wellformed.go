@@ -161,7 +161,9 @@ func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string
 	seen := map[protowire.Number]int{} // elements of repeated fields so far
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
+		// ConsumeTag takes field numbers past 2^29-1, which the library
+		// refuses as malformed.
+		if n < 0 || !num.IsValid() {
 			return "", false
 		}
 		b = b[n:]
@@ -182,6 +184,8 @@ func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string
 		}
 		v, _ := protowire.ConsumeBytes(value)
 		switch {
+		case fd.IsList() && !packedWellFormed(fd.Kind(), v):
+			return "", false
 		case fd.Kind() == protoreflect.StringKind && !utf8.Valid(v):
 			return path, true
 		case fd.Message() != nil:
@@ -191,4 +195,30 @@ func invalidUTF8Field(b []byte, md protoreflect.MessageDescriptor, prefix string
 		}
 	}
 	return "", true
+}
+
+// packedWellFormed reports whether v reads as the packed values of a
+// repeated scalar of kind, as the library reads them; any other kind has
+// nothing packed to check.
+func packedWellFormed(kind protoreflect.Kind, v []byte) bool {
+	var consume func([]byte) int
+	switch kind {
+	case protoreflect.BoolKind, protoreflect.EnumKind, protoreflect.Int32Kind, protoreflect.Int64Kind,
+		protoreflect.Uint32Kind, protoreflect.Uint64Kind, protoreflect.Sint32Kind, protoreflect.Sint64Kind:
+		consume = func(b []byte) int { _, n := protowire.ConsumeVarint(b); return n }
+	case protoreflect.Fixed32Kind, protoreflect.Sfixed32Kind, protoreflect.FloatKind:
+		consume = func(b []byte) int { _, n := protowire.ConsumeFixed32(b); return n }
+	case protoreflect.Fixed64Kind, protoreflect.Sfixed64Kind, protoreflect.DoubleKind:
+		consume = func(b []byte) int { _, n := protowire.ConsumeFixed64(b); return n }
+	default:
+		return true
+	}
+	for len(v) > 0 {
+		n := consume(v)
+		if n < 0 {
+			return false
+		}
+		v = v[n:]
+	}
+	return true
 }
